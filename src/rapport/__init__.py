@@ -1,0 +1,3 @@
+"""Rapport: a closed-loop customer relationship management system."""
+
+__version__ = "0.1.0"

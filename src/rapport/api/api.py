@@ -1,0 +1,22 @@
+"""The REST API under /api/v1/: one router per app, assembled here."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from rapport.api import errors
+from rapport.api.auth import AUTH
+from rapport.core.api import router as core_router
+from rapport.customers.api import router as customers_router
+
+api = NinjaAPI(
+    title="Rapport API",
+    version="1",
+    description="The Rapport CRM API. Authenticate with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.",
+    auth=AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+errors.install(api)
+api.add_router("/", core_router)
+api.add_router("/", customers_router)

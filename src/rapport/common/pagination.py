@@ -1,0 +1,74 @@
+"""Keyset (cursor) pagination: stable and O(page) however deep the list goes.
+
+A cursor is an opaque token holding the sort value and the id of the last row
+of the page; the next page continues strictly after it in (sort value, id)
+order. Offsets are never used, so page 10,000 costs what page 1 costs.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from rapport.common.errors import ValidationFailed
+
+M = TypeVar("M", bound=Model)
+
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    items: list[M]
+    next_cursor: str | None
+    limit: int
+
+
+def _encode(value: Any, pk: int) -> str:
+    if isinstance(value, datetime | date):
+        value = value.isoformat()
+    elif isinstance(value, Decimal):
+        value = str(value)
+    raw = json.dumps([value, pk], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[Any, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        if not isinstance(pk, int):
+            raise ValueError("bad id")
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise ValidationFailed.for_field("cursor", "The cursor is not valid; start again from the first page.") from exc
+    return value, pk
+
+
+def keyset_page(queryset: QuerySet[M], *, sort: str, cursor: str | None, limit: int) -> Page[M]:
+    """One page of ``queryset`` ordered by ``sort`` (``field`` or ``-field``), then id.
+
+    The sort field must be non-null for keyset order to be total.
+    """
+    if limit < 1 or limit > MAX_PAGE_SIZE:
+        raise ValidationFailed.for_field("limit", f"Must be between 1 and {MAX_PAGE_SIZE}.")
+    descending = sort.startswith("-")
+    field = sort.lstrip("-")
+    if cursor:
+        value, pk = _decode(cursor)
+        op = "lt" if descending else "gt"
+        queryset = queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
+    order = [f"-{field}", "-pk"] if descending else [field, "pk"]
+    rows = list(queryset.order_by(*order)[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last = rows[-1]
+        next_cursor = _encode(getattr(last, field), last.pk)
+    return Page(items=rows, next_cursor=next_cursor, limit=limit)

@@ -1,0 +1,46 @@
+"""Phone numbers: kept as typed and as E.164, parsed by ``phonenumbers``."""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.conf import settings
+
+from rapport.common.errors import ValidationFailed
+
+
+def normalise_phone(raw: str, *, region: str | None = None, field: str = "phone") -> str:
+    """E.164 for what a user typed (``138 0013 8000``, ``+86 138-0013-8000``...).
+
+    A number without a country code is read in ``region`` (the company's
+    default region setting when not given).
+    """
+    text = (raw or "").strip()
+    if not text:
+        raise ValidationFailed.for_field(field, "A phone number is required.")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        parsed = phonenumbers.parse(text, region or settings.RAPPORT_DEFAULT_REGION)
+    except phonenumbers.NumberParseException as exc:
+        raise ValidationFailed.for_field(field, f"'{raw}' is not a phone number.") from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationFailed.for_field(field, f"'{raw}' is not a valid phone number.")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def phone_search_key(raw: str, *, region: str | None = None) -> str | None:
+    """E.164 for a search box: None when the text is not a phone number."""
+    digits = sum(ch.isdigit() for ch in raw)
+    if digits < 5:
+        return None
+    try:
+        return normalise_phone(raw, region=region)
+    except ValidationFailed:
+        return None
+
+
+def format_phone_international(e164: str) -> str:
+    try:
+        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    except phonenumbers.NumberParseException:
+        return e164

@@ -1,0 +1,145 @@
+"""Who may see and change customer records: decided here and nowhere else.
+
+Every customer record has an ``owner`` (a user) and a ``team``, and may be
+shared with its team. The rules, by role:
+
+* administrators, service agents and marketers see every customer (the call
+  centre must recognise any caller; segments run over the whole base);
+* a sales manager sees the records of their team and its sub-teams, and the
+  records owned by anyone who reports to them, directly or not;
+* an analyst sees what a manager of their team would (aggregates are computed
+  elsewhere; per-customer drill-down obeys this);
+* a sales rep sees records they own and records shared with their team.
+
+Editing follows seeing, except that marketers and analysts only read, and a
+service agent edits contact details but does not reassign or delete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db.models import Model, Q, QuerySet
+
+from rapport.core.models import Role, Team, User
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+M = TypeVar("M", bound=Model)
+
+SEES_ALL = {Role.ADMINISTRATOR, Role.SERVICE_AGENT, Role.MARKETER}
+READ_ONLY = {Role.MARKETER, Role.ANALYST}
+
+
+def team_subtree_ids(team_id: int | None) -> set[int]:
+    """The team and every team below it."""
+    if team_id is None:
+        return set()
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in Team.objects.values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    found, stack = set(), [team_id]
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.add(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def subordinate_ids(user_id: int) -> set[int]:
+    """Everyone who reports to the user, directly or through other managers."""
+    reports: dict[int | None, list[int]] = {}
+    for pk, manager_id in User.objects.filter(manager__isnull=False).values_list("id", "manager_id"):
+        reports.setdefault(manager_id, []).append(pk)
+    found: set[int] = set()
+    stack = list(reports.get(user_id, []))
+    while stack:
+        current = stack.pop()
+        if current in found or current == user_id:
+            continue
+        found.add(current)
+        stack.extend(reports.get(current, []))
+    return found
+
+
+def _scope(user: User) -> tuple[str, set[int], set[int]]:
+    """(kind, team ids, user ids) for a user; cached on the user object for one request."""
+    cached = getattr(user, "_rapport_scope", None)
+    if cached is not None:
+        return cached
+    if user.is_administrator or user.role in SEES_ALL:
+        scope: tuple[str, set[int], set[int]] = ("all", set(), set())
+    elif user.role in {Role.SALES_MANAGER, Role.ANALYST}:
+        scope = ("tree", team_subtree_ids(user.team_id), subordinate_ids(user.pk) | {user.pk})
+    else:
+        scope = ("own", {user.team_id} if user.team_id else set(), {user.pk})
+    user._rapport_scope = scope  # type: ignore[attr-defined]
+    return scope
+
+
+def ownership_q(user: User, *, prefix: str = "") -> Q | None:
+    """The filter on owner/team fields that a user may see; None means everything."""
+    kind, team_ids, user_ids = _scope(user)
+    if kind == "all":
+        return None
+    if kind == "tree":
+        return Q(**{f"{prefix}owner_id__in": user_ids}) | Q(**{f"{prefix}team_id__in": team_ids})
+    return Q(**{f"{prefix}owner_id": user.pk}) | Q(**{f"{prefix}team_id__in": team_ids, f"{prefix}shared_with_team": True})
+
+
+def restrict(queryset: QuerySet[M], user: User | AnonymousUser, *, prefix: str = "") -> QuerySet[M]:
+    """The rows of ``queryset`` (a model with owner/team) that ``user`` may see."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return queryset.none()
+    assert isinstance(user, User)
+    condition = ownership_q(user, prefix=prefix)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def can_see(user: User, record: Any) -> bool:
+    kind, team_ids, user_ids = _scope(user)
+    if kind == "all":
+        return True
+    if kind == "tree":
+        return record.owner_id in user_ids or record.team_id in team_ids
+    return record.owner_id == user.pk or (record.shared_with_team and record.team_id in team_ids)
+
+
+def can_edit(user: User, record: Any) -> bool:
+    if user.role in READ_ONLY and not user.is_administrator:
+        return False
+    return can_see(user, record)
+
+
+def can_delete(user: User, record: Any) -> bool:
+    if user.role == Role.SERVICE_AGENT and not user.is_administrator:
+        return False
+    return can_edit(user, record)
+
+
+def can_assign_to(user: User, *, owner: User, team: Team | None) -> bool:
+    """May ``user`` give a record to ``owner`` / ``team``?
+
+    A rep keeps records in their own hands and team; a manager hands them to
+    anyone in their tree; an administrator to anyone.
+    """
+    if user.is_administrator:
+        return True
+    _, team_ids, user_ids = _scope(user)
+    if user.role == Role.SALES_MANAGER:
+        return owner.pk in user_ids and (team is None or team.pk in team_ids)
+    return owner.pk == user.pk and (team is None or team.pk == user.team_id)
+
+
+def can_manage_users(user: User) -> bool:
+    return user.is_administrator
+
+
+def visible_user_ids(user: User) -> Iterable[int] | None:
+    """Users whose names a user may pick as owners; None means all."""
+    kind, _, user_ids = _scope(user)
+    return None if kind == "all" else user_ids

@@ -1,0 +1,151 @@
+"""One filter definition per list: the list pages and the API read the same
+``?field=`` parameters through these, so a filter means the same everywhere."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.dateparse import parse_datetime
+
+from rapport.common.errors import ValidationFailed
+from rapport.customers.models import CustomFieldDefinition, CustomFieldType, LeadStatus, SearchTerm
+from rapport.customers.search import fold
+
+
+@dataclass(frozen=True)
+class ListDefinition:
+    record_type: str
+    sorts: Mapping[str, str]  # public sort name -> model field
+    default_sort: str
+    extra: Mapping[str, str]  # extra exact filters: parameter -> model field
+
+    def sort_field(self, sort: str | None) -> str:
+        sort = sort or self.default_sort
+        descending = sort.startswith("-")
+        name = sort.lstrip("-")
+        if name not in self.sorts:
+            raise ValidationFailed.for_field("sort", f"Sort by one of: {', '.join(sorted(self.sorts))} (prefix - for descending).")
+        return ("-" if descending else "") + self.sorts[name]
+
+
+COMMON_SORTS = {"created_at": "created_at", "updated_at": "updated_at"}
+
+ACCOUNTS = ListDefinition("account", {"name": "name", **COMMON_SORTS}, "name", {"parent_id": "parent_id", "kind": "kind"})
+CONTACTS = ListDefinition("contact", {"name": "full_name", **COMMON_SORTS}, "name", {"account_id": "account_id"})
+LEADS = ListDefinition("lead", {"name": "full_name", **COMMON_SORTS}, "-created_at", {"status": "status", "source": "source"})
+
+FILTER_PARAMS = (
+    "q",
+    "owner_id",
+    "team_id",
+    "tag",
+    "industry",
+    "region",
+    "country",
+    "created_after",
+    "created_before",
+    "updated_after",
+    "updated_before",
+)
+
+
+def _as_int(params: Mapping[str, Any], name: str) -> int | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationFailed.for_field(name, f"'{raw}' is not an id.") from None
+
+
+def _as_datetime(params: Mapping[str, Any], name: str) -> dt.datetime | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    text = str(raw)
+    try:
+        value = parse_datetime(text)
+        if value is None:
+            value = dt.datetime.combine(dt.date.fromisoformat(text), dt.time.min)
+    except ValueError:
+        raise ValidationFailed.for_field(name, f"'{raw}' is not a date or date-time (ISO 8601).") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    return value
+
+
+def text_search_ids(record_type: str, query: str) -> QuerySet[Any]:
+    """Ids of records of ``record_type`` with a search term starting with the query's words."""
+    words = fold(query).split()[:5]
+    result: QuerySet[Any] | None = None
+    for word in words:
+        qs = SearchTerm.objects.filter(record_type=record_type)
+        if connection.vendor == "postgresql":
+            qs = qs.filter(term__startswith=word[:100])
+        else:
+            qs = qs.filter(term__gte=word[:100], term__lt=word[:100] + "\U0010ffff")
+        ids = qs.values("record_id")
+        result = (
+            ids
+            if result is None
+            else SearchTerm.objects.filter(record_type=record_type, record_id__in=result).filter(record_id__in=ids).values("record_id")
+        )
+    return result if result is not None else SearchTerm.objects.none().values("record_id")
+
+
+def apply_filters(definition: ListDefinition, queryset: QuerySet[Any], params: Mapping[str, Any]) -> QuerySet[Any]:
+    """Narrow ``queryset`` by the request's filter parameters; a bad value names its parameter."""
+    if q := (params.get("q") or "").strip():
+        if len(q) > 200:
+            raise ValidationFailed.for_field("q", "At most 200 characters.")
+        queryset = queryset.filter(pk__in=text_search_ids(definition.record_type, q))
+    for name in ("owner_id", "team_id"):
+        if (ident := _as_int(params, name)) is not None:
+            queryset = queryset.filter(**{name: ident})
+    if tag := (params.get("tag") or "").strip():
+        queryset = queryset.filter(tags__name=tag)
+    for name in ("industry", "region", "country"):
+        if text := (params.get(name) or "").strip():
+            queryset = queryset.filter(**{name: text.upper() if name == "country" else text})
+    for name, lookup in (
+        ("created_after", "created_at__gte"),
+        ("created_before", "created_at__lt"),
+        ("updated_after", "updated_at__gte"),
+        ("updated_before", "updated_at__lt"),
+    ):
+        if (moment := _as_datetime(params, name)) is not None:
+            queryset = queryset.filter(**{lookup: moment})
+    for name, field in definition.extra.items():
+        raw = params.get(name)
+        if raw in (None, ""):
+            continue
+        if name.endswith("_id"):
+            queryset = queryset.filter(**{field: _as_int(params, name)})
+        elif name == "status" and raw not in LeadStatus.values:
+            raise ValidationFailed.for_field("status", f"Choose one of {', '.join(LeadStatus.values)}.")
+        else:
+            queryset = queryset.filter(**{field: raw})
+    custom = {k[3:]: v for k, v in params.items() if k.startswith("cf_") and v not in (None, "")}
+    if custom:
+        definitions = {d.key: d for d in CustomFieldDefinition.objects.filter(entity=definition.record_type)}
+        for key, raw in custom.items():
+            found = definitions.get(key)
+            if found is None:
+                raise ValidationFailed.for_field(f"cf_{key}", "No such custom field.")
+            wanted: Any = raw
+            if found.field_type == CustomFieldType.NUMBER:
+                try:
+                    number = float(raw)
+                except ValueError:
+                    raise ValidationFailed.for_field(f"cf_{key}", f"'{raw}' is not a number.") from None
+                wanted = int(number) if number.is_integer() else number
+            queryset = queryset.filter(**{f"custom__{key}": wanted})
+    if tag:
+        queryset = queryset.distinct()
+    return queryset

@@ -1,0 +1,308 @@
+"""Accounts, contacts, leads, their emails and phones, consent, custom fields
+and the interaction timeline."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rapport.common.models import TimeStampedModel, VersionedModel
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerRecord(VersionedModel):
+    """Fields every account, contact and lead has: owner, team, place, tags."""
+
+    owner = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("owner"))
+    team = models.ForeignKey("core.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("team"))
+    shared_with_team = models.BooleanField(_("shared with team"), default=False)
+    industry = models.CharField(_("industry"), max_length=80, blank=True, db_index=True)
+    region = models.CharField(_("region / province"), max_length=80, blank=True, db_index=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, db_index=True, help_text=_("ISO 3166 code, e.g. CN"))
+    address_line = models.CharField(_("address"), max_length=255, blank=True)
+    city = models.CharField(_("city"), max_length=120, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class AccountKind(models.TextChoices):
+    COMPANY = "company", _("Company")
+    HOUSEHOLD = "household", _("Household")
+
+
+class Account(CustomerRecord):
+    """A company or a household; ``parent`` groups subsidiaries under a corporate group."""
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=AccountKind.choices, default=AccountKind.COMPANY)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="subsidiaries", verbose_name=_("parent account")
+    )
+    website = models.CharField(_("website"), max_length=200, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="accounts", verbose_name=_("tags"))
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
+        indexes = [
+            models.Index(fields=["name", "id"], name="account_name_idx"),
+            models.Index(fields=["owner", "name"], name="account_owner_idx"),
+            models.Index(fields=["team", "name"], name="account_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(CustomerRecord):
+    first_name = models.CharField(_("first name"), max_length=100, blank=True)
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
+    # Shown and sorted on: "Wei Zhang" or, for Chinese names, "张伟" (family name first, no space).
+    full_name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("job title"), max_length=120, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    consent_email = models.BooleanField(_("may email"), default=False)
+    consent_phone = models.BooleanField(_("may phone"), default=False)
+    consent_letter = models.BooleanField(_("may send letters"), default=False)
+
+    class Meta:
+        abstract = True
+
+
+class Contact(Person):
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="contacts", verbose_name=_("account")
+    )
+    department = models.CharField(_("department"), max_length=120, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts", verbose_name=_("tags"))
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        indexes = [
+            models.Index(fields=["full_name", "id"], name="contact_name_idx"),
+            models.Index(fields=["owner", "full_name"], name="contact_owner_idx"),
+            models.Index(fields=["team", "full_name"], name="contact_team_idx"),
+            models.Index(fields=["-created_at", "-id"], name="contact_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    QUALIFIED = "qualified", _("Qualified")
+    UNQUALIFIED = "unqualified", _("Unqualified")
+    CONVERTED = "converted", _("Converted")
+
+
+class Lead(Person):
+    """Someone who may become a customer: not yet qualified."""
+
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    source = models.CharField(_("source"), max_length=80, blank=True, db_index=True, help_text=_("trade show, web form, referral..."))
+    status = models.CharField(_("status"), max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW, db_index=True)
+    company_size = models.PositiveIntegerField(_("company size"), null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="leads", verbose_name=_("tags"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        indexes = [
+            models.Index(fields=["full_name", "id"], name="lead_name_idx"),
+            models.Index(fields=["owner", "status"], name="lead_owner_idx"),
+            models.Index(fields=["team", "status"], name="lead_team_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.company})" if self.company else self.full_name
+
+
+class ContactPointKind(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+
+
+class ContactPoint(TimeStampedModel):
+    """One email address or phone number of an account, contact or lead.
+
+    ``value`` is what the user typed; ``normalised`` is E.164 for phones and the
+    validated address for emails: the key that lookups and screen pop use.
+    """
+
+    kind = models.CharField(_("kind"), max_length=5, choices=ContactPointKind.choices)
+    label = models.CharField(_("label"), max_length=20, blank=True, help_text=_("work, mobile, home..."))
+    value = models.CharField(_("as typed"), max_length=254)
+    normalised = models.CharField(max_length=254)
+    is_primary = models.BooleanField(_("primary"), default=False)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.CASCADE, related_name="contact_points")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="contact_points")
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="contact_points")
+
+    class Meta:
+        ordering = ["-is_primary", "id"]
+        indexes = [models.Index(fields=["kind", "normalised"], name="contact_point_lookup_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(account__isnull=False, contact__isnull=True, lead__isnull=True)
+                    | models.Q(account__isnull=True, contact__isnull=False, lead__isnull=True)
+                    | models.Q(account__isnull=True, contact__isnull=True, lead__isnull=False)
+                ),
+                name="contact_point_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class ConsentChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone")
+    LETTER = "letter", _("Letter")
+
+
+class ConsentRecord(models.Model):
+    """When and how a person gave or withdrew consent to be contacted on a channel."""
+
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="consent_history")
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="consent_history")
+    channel = models.CharField(_("channel"), max_length=10, choices=ConsentChannel.choices)
+    granted = models.BooleanField(_("granted"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    method = models.CharField(_("how"), max_length=120, blank=True, help_text=_("web form, signed paper, phone call..."))
+    recorded_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {'granted' if self.granted else 'withdrawn'} {self.at:%Y-%m-%d}"
+
+
+class CustomFieldEntity(models.TextChoices):
+    ACCOUNT = "account", _("Account")
+    CONTACT = "contact", _("Contact")
+    LEAD = "lead", _("Lead")
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    NUMBER = "number", _("Number")
+    DATE = "date", _("Date")
+    CHOICE = "choice", _("Choice")
+
+
+class CustomFieldDefinition(TimeStampedModel):
+    """A field an administrator adds to accounts, contacts or leads."""
+
+    entity = models.CharField(_("record type"), max_length=10, choices=CustomFieldEntity.choices)
+    key = models.SlugField(_("key"), max_length=50, help_text=_("used in the API and filters: cf_<key>"))
+    label = models.CharField(_("label"), max_length=100)
+    field_type = models.CharField(_("type"), max_length=10, choices=CustomFieldType.choices, default=CustomFieldType.TEXT)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["entity", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["entity", "key"], name="custom_field_unique_key")]
+
+    def __str__(self) -> str:
+        return f"{self.entity}.{self.key}"
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    WEB = "web", _("Web")
+    PORTAL = "portal", _("Portal")
+    FACE_TO_FACE = "face_to_face", _("Face to face")
+    LETTER = "letter", _("Letter")
+    FAX = "fax", _("Fax")
+    CHAT = "chat", _("Chat")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("Inbound")
+    OUTBOUND = "outbound", _("Outbound")
+
+
+class Interaction(VersionedModel):
+    """One contact with a customer over any channel: the 360 timeline is these, newest first."""
+
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    direction = models.CharField(_("direction"), max_length=8, choices=Direction.choices, default=Direction.INBOUND)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("details"), blank=True)
+    occurred_at = models.DateTimeField(_("when"), default=timezone.now)
+    user = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("handled by"))
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("account")
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("contact")
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("lead"))
+    # Any other record it concerns (an opportunity, a case...), as "app.model:id".
+    concerns = models.CharField(_("concerns"), max_length=80, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        indexes = [
+            models.Index(fields=["account", "-occurred_at"], name="interaction_account_idx"),
+            models.Index(fields=["contact", "-occurred_at"], name="interaction_contact_idx"),
+            models.Index(fields=["lead", "-occurred_at"], name="interaction_lead_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(account__isnull=False) | models.Q(contact__isnull=False) | models.Q(lead__isnull=False),
+                name="interaction_has_customer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class SearchTerm(models.Model):
+    """One lower-cased word or name a customer record is found by (see ``customers.search``)."""
+
+    record_type = models.CharField(max_length=8)
+    record_id = models.BigIntegerField()
+    term = models.CharField(max_length=100)
+
+    class Meta:
+        indexes = [
+            # The operator class lets PostgreSQL serve LIKE 'x%' from the index
+            # whatever the database collation; other databases ignore it.
+            models.Index(fields=["record_type", "term"], opclasses=["varchar_pattern_ops", "varchar_pattern_ops"], name="search_term_idx"),
+            models.Index(fields=["record_type", "record_id"], name="search_term_record_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.term

@@ -1,0 +1,183 @@
+"""API shapes for accounts, contacts, leads and interactions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+
+class ContactPointIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    value: str = Field(max_length=254)
+    label: str = Field("", max_length=20)
+    is_primary: bool = False
+
+
+class ContactPointOut(Schema):
+    value: str
+    normalised: str = Field(description="E.164 for phones, the normalised address for emails")
+    label: str
+    is_primary: bool
+
+
+class _RecordIn(Schema):
+    """Fields shared by account, contact and lead input; every field optional so PATCH sends only changes."""
+
+    model_config = ConfigDict(extra="forbid")
+    owner_id: int | None = None
+    team_id: int | None = None
+    shared_with_team: bool | None = None
+    industry: str | None = Field(None, max_length=80)
+    region: str | None = Field(None, max_length=80)
+    country: str | None = Field(None, max_length=2)
+    address_line: str | None = Field(None, max_length=255)
+    city: str | None = Field(None, max_length=120)
+    postal_code: str | None = Field(None, max_length=20)
+    notes: str | None = Field(None, max_length=20000)
+    tags: list[str] | None = None
+    custom: dict[str, Any] | None = None
+    emails: list[ContactPointIn] | None = Field(None, max_length=20)
+    phones: list[ContactPointIn] | None = Field(None, max_length=20)
+    version: int | None = Field(None, description="For PATCH: the version you read; a stale one gets 409")
+
+
+class _RecordOut(Schema):
+    id: int
+    version: int
+    owner_id: int
+    team_id: int | None
+    shared_with_team: bool
+    industry: str
+    region: str
+    country: str
+    address_line: str
+    city: str
+    postal_code: str
+    notes: str
+    tags: list[str]
+    custom: dict[str, Any]
+    emails: list[ContactPointOut]
+    phones: list[ContactPointOut]
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_tags(obj: Any) -> list[str]:
+        return [t.name for t in obj.tags.all()]
+
+    @staticmethod
+    def resolve_emails(obj: Any) -> list[Any]:
+        return [p for p in obj.contact_points.all() if p.kind == "email"]
+
+    @staticmethod
+    def resolve_phones(obj: Any) -> list[Any]:
+        return [p for p in obj.contact_points.all() if p.kind == "phone"]
+
+
+class AccountIn(_RecordIn):
+    name: str | None = Field(None, max_length=200)
+    kind: str | None = None
+    parent_id: int | None = None
+    website: str | None = Field(None, max_length=200)
+    employees: int | None = Field(None, ge=0)
+
+
+class AccountOut(_RecordOut):
+    name: str
+    kind: str
+    parent_id: int | None
+    website: str
+    employees: int | None
+
+
+class _PersonIn(_RecordIn):
+    first_name: str | None = Field(None, max_length=100)
+    last_name: str | None = Field(None, max_length=100)
+    full_name: str | None = Field(None, max_length=200)
+    title: str | None = Field(None, max_length=120)
+    language: str | None = Field(None, max_length=10)
+    consent_email: bool | None = None
+    consent_phone: bool | None = None
+    consent_letter: bool | None = None
+
+
+class _PersonOut(_RecordOut):
+    first_name: str
+    last_name: str
+    full_name: str
+    title: str
+    language: str
+    consent_email: bool
+    consent_phone: bool
+    consent_letter: bool
+
+
+class ContactIn(_PersonIn):
+    account_id: int | None = None
+    department: str | None = Field(None, max_length=120)
+    birthday: date | None = None
+
+
+class ContactOut(_PersonOut):
+    account_id: int | None
+    department: str
+    birthday: date | None
+
+
+class LeadIn(_PersonIn):
+    company: str | None = Field(None, max_length=200)
+    source: str | None = Field(None, max_length=80)
+    status: str | None = None
+    company_size: int | None = Field(None, ge=0)
+
+
+class LeadOut(_PersonOut):
+    company: str
+    source: str
+    status: str
+    company_size: int | None
+
+
+class InteractionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    channel: str = Field(description="phone, email, web, portal, face_to_face, letter, fax, chat")
+    direction: str = "inbound"
+    subject: str = Field(max_length=255)
+    body: str = Field("", max_length=100_000)
+    occurred_at: datetime | None = None
+    account_id: int | None = None
+    contact_id: int | None = None
+    lead_id: int | None = None
+    concerns: str = Field("", max_length=80)
+
+
+class InteractionPatch(Schema):
+    model_config = ConfigDict(extra="forbid")
+    subject: str | None = Field(None, max_length=255)
+    body: str | None = Field(None, max_length=100_000)
+    version: int | None = None
+
+
+class InteractionOut(Schema):
+    id: int
+    version: int
+    channel: str
+    direction: str
+    subject: str
+    body: str
+    occurred_at: datetime
+    user_id: int | None
+    account_id: int | None
+    contact_id: int | None
+    lead_id: int | None
+    concerns: str
+    created_at: datetime
+
+
+class SearchOut(Schema):
+    accounts: list[AccountOut]
+    contacts: list[ContactOut]
+    leads: list[LeadOut]

@@ -1,0 +1,226 @@
+"""Every read of customer data that other code uses, scoped to the user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+
+from rapport.common.errors import NotFound
+from rapport.common.phones import phone_search_key
+from rapport.core import policies
+from rapport.core.audit import audit_log_for
+from rapport.core.models import AuditEntry, User
+from rapport.customers.models import (
+    Account,
+    Contact,
+    ContactPoint,
+    ContactPointKind,
+    CustomFieldDefinition,
+    Interaction,
+    Lead,
+    SearchTerm,
+)
+from rapport.customers.search import fold
+
+_POINTS = Prefetch("contact_points", queryset=ContactPoint.objects.order_by("-is_primary", "id"))
+
+
+def account_list_for_user(*, user: User) -> QuerySet[Account]:
+    return policies.restrict(Account.objects.all(), user).select_related("owner", "team", "parent").prefetch_related("tags", _POINTS)
+
+
+def contact_list_for_user(*, user: User) -> QuerySet[Contact]:
+    return policies.restrict(Contact.objects.all(), user).select_related("owner", "team", "account").prefetch_related("tags", _POINTS)
+
+
+def lead_list_for_user(*, user: User) -> QuerySet[Lead]:
+    return policies.restrict(Lead.objects.all(), user).select_related("owner", "team").prefetch_related("tags", _POINTS)
+
+
+def account_get_for_user(*, user: User, account_id: int) -> Account:
+    found = account_list_for_user(user=user).filter(pk=account_id).first()
+    if found is None:
+        raise NotFound("No such account.")
+    return found
+
+
+def contact_get_for_user(*, user: User, contact_id: int) -> Contact:
+    found = contact_list_for_user(user=user).filter(pk=contact_id).first()
+    if found is None:
+        raise NotFound("No such contact.")
+    return found
+
+
+def lead_get_for_user(*, user: User, lead_id: int) -> Lead:
+    found = lead_list_for_user(user=user).filter(pk=lead_id).first()
+    if found is None:
+        raise NotFound("No such lead.")
+    return found
+
+
+def visible_account(user: User, account_id: int) -> Account | None:
+    return policies.restrict(Account.objects.all(), user).filter(pk=account_id).first()
+
+
+def visible_contact(user: User, contact_id: int) -> Contact | None:
+    return policies.restrict(Contact.objects.all(), user).filter(pk=contact_id).first()
+
+
+def visible_lead(user: User, lead_id: int) -> Lead | None:
+    return policies.restrict(Lead.objects.all(), user).filter(pk=lead_id).first()
+
+
+def interaction_list_for_user(*, user: User) -> QuerySet[Interaction]:
+    """Interactions whose customer (account, contact or lead) the user may see."""
+    base = Interaction.objects.select_related("user", "account", "contact", "lead")
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return base.none()
+    by_account = policies.ownership_q(user, prefix="account__")
+    by_contact = policies.ownership_q(user, prefix="contact__")
+    by_lead = policies.ownership_q(user, prefix="lead__")
+    if by_account is None or by_contact is None or by_lead is None:
+        return base
+    return base.filter(by_account | by_contact | by_lead)
+
+
+def interaction_get_for_user(*, user: User, interaction_id: int) -> Interaction:
+    found = interaction_list_for_user(user=user).filter(pk=interaction_id).first()
+    if found is None:
+        raise NotFound("No such interaction.")
+    return found
+
+
+def timeline_for(
+    *, user: User, account: Account | None = None, contact: Contact | None = None, lead: Lead | None = None, limit: int = 50
+) -> list[Interaction]:
+    """The customer's interactions, newest first. An account's timeline includes its contacts'."""
+    qs = Interaction.objects.select_related("user", "contact", "account", "lead")
+    if account is not None:
+        qs = qs.filter(Q(account=account) | Q(contact__account=account))
+    elif contact is not None:
+        qs = qs.filter(contact=contact)
+    elif lead is not None:
+        qs = qs.filter(lead=lead)
+    else:
+        return []
+    return list(qs.order_by("-occurred_at", "-id")[:limit])
+
+
+def custom_fields_for(entity: str) -> list[CustomFieldDefinition]:
+    return list(CustomFieldDefinition.objects.filter(entity=entity).order_by("position", "id"))
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    record_type: str  # account, contact, lead
+    record_id: int
+    title: str
+    subtitle: str
+    url_name: str
+
+
+def _term_ids(record_type: str, query: str, limit: int) -> list[int]:
+    folded = fold(query)[:100]
+    if not folded:
+        return []
+    qs = SearchTerm.objects.filter(record_type=record_type)
+    if connection.vendor == "postgresql":
+        # The varchar_pattern_ops index Django adds serves LIKE 'x%' on PostgreSQL.
+        qs = qs.filter(term__startswith=folded)
+    else:
+        # A range on the plain B-tree: SQLite will not use an index for LIKE ... ESCAPE.
+        qs = qs.filter(term__gte=folded, term__lt=folded + "\U0010ffff")
+    return list(dict.fromkeys(qs.values_list("record_id", flat=True)[: limit * 4]))
+
+
+def _phone_ids(field: str, e164: str) -> list[int]:
+    return list(
+        ContactPoint.objects.filter(kind=ContactPointKind.PHONE, normalised=e164, **{f"{field}__isnull": False}).values_list(
+            f"{field}_id", flat=True
+        )[:50]
+    )
+
+
+def global_search(*, user: User, query: str, limit: int = 8) -> dict[str, list[Any]]:
+    """Accounts, contacts and leads matching a name, company, email or a phone in any format."""
+    query = (query or "").strip()[:200]
+    results: dict[str, list[Any]] = {"accounts": [], "contacts": [], "leads": []}
+    if len(query) < 2:
+        return results
+    e164 = phone_search_key(query)
+    specs: list[tuple[str, str, QuerySet[Any]]] = [
+        ("accounts", "account", account_list_for_user(user=user)),
+        ("contacts", "contact", contact_list_for_user(user=user)),
+        ("leads", "lead", lead_list_for_user(user=user)),
+    ]
+    for key, record_type, qs in specs:
+        ids = _phone_ids(record_type, e164) if e164 else []
+        ids += _term_ids(record_type, query, limit)
+        if not ids:
+            continue
+        rows = qs.filter(pk__in=list(dict.fromkeys(ids))[: limit * 4])
+        results[key] = list(rows.order_by(*qs.model._meta.ordering)[:limit])
+    return results
+
+
+def contacts_by_phone(*, user: User, phone: str) -> list[Contact]:
+    """Contacts with this number, typed in any format: the screen pop's lookup."""
+    e164 = phone_search_key(phone)
+    if not e164:
+        return []
+    return list(contact_list_for_user(user=user).filter(pk__in=_phone_ids("contact", e164)))
+
+
+@dataclass(frozen=True)
+class Customer360:
+    record: Any
+    record_type: str
+    contacts: list[Contact]
+    subsidiaries: list[Account]
+    timeline: list[Interaction]
+    audit: list[AuditEntry]
+    custom_fields: list[CustomFieldDefinition]
+
+
+def account_360(*, user: User, account_id: int) -> Customer360:
+    account = account_get_for_user(user=user, account_id=account_id)
+    contacts = list(contact_list_for_user(user=user).filter(account=account)[:50])
+    subsidiaries = list(account_list_for_user(user=user).filter(parent=account)[:50])
+    return Customer360(
+        record=account,
+        record_type="account",
+        contacts=contacts,
+        subsidiaries=subsidiaries,
+        timeline=timeline_for(user=user, account=account),
+        audit=audit_log_for(account),
+        custom_fields=custom_fields_for("account"),
+    )
+
+
+def contact_360(*, user: User, contact_id: int) -> Customer360:
+    contact = contact_get_for_user(user=user, contact_id=contact_id)
+    return Customer360(
+        record=contact,
+        record_type="contact",
+        contacts=[],
+        subsidiaries=[],
+        timeline=timeline_for(user=user, contact=contact),
+        audit=audit_log_for(contact),
+        custom_fields=custom_fields_for("contact"),
+    )
+
+
+def lead_360(*, user: User, lead_id: int) -> Customer360:
+    lead = lead_get_for_user(user=user, lead_id=lead_id)
+    return Customer360(
+        record=lead,
+        record_type="lead",
+        contacts=[],
+        subsidiaries=[],
+        timeline=timeline_for(user=user, lead=lead),
+        audit=audit_log_for(lead),
+        custom_fields=custom_fields_for("lead"),
+    )
