@@ -33,7 +33,8 @@ def main() -> None:
     pytest_args = sys.argv[1:]
     quick = os.environ.get("RAPPORT_SKIP_STATIC") == "1"
     if not quick:
-        step("ruff", [str(BIN / "ruff"), "check", "src", "tests", "scripts", "benchmarks"])
+        lint_paths = [p for p in ("src", "tests", "scripts", "benchmarks", "conftest.py") if (ROOT / p).exists()]
+        step("ruff", [str(BIN / "ruff"), "check", *lint_paths])
         step("mypy (domain code)", [str(BIN / "mypy"), "src/rapport"])
         step("import-linter (dependency direction)", [str(BIN / "lint-imports")])
         step(

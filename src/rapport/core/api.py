@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from rapport.common.errors import NotFound, ValidationFailed
 from rapport.common.pagination import keyset_page
 from rapport.core import selectors, services
-from rapport.core.models import ApiToken, Team, User
-from rapport.core.schemas import TeamIn, TeamOut, TeamPatch, TokenIn, TokenInfoOut, TokenOut, UserIn, UserOut, UserPatch
+from rapport.core.models import ApiToken, ExchangeRate, Team, User
+from rapport.core.schemas import (
+    CurrencySettingsOut,
+    ExchangeRateIn,
+    ExchangeRateOut,
+    TeamIn,
+    TeamOut,
+    TeamPatch,
+    TokenIn,
+    TokenInfoOut,
+    TokenOut,
+    UserIn,
+    UserOut,
+    UserPatch,
+)
 
 router = Router(tags=["auth, users and teams"])
 
@@ -32,11 +45,11 @@ class UserFilters(Schema):
 
 
 @router.post("/auth/token", auth=None, response={201: TokenOut}, summary="Get an API token for a username and password")
-def issue_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     token, secret = services.token_issue_for_credentials(
         username=payload.username, password=payload.password, scope=payload.scope, name=payload.name, days=payload.days
     )
-    return 201, {"id": token.pk, "token": secret, "scope": token.scope, "expires_at": token.expires_at}
+    return Status(201, {"id": token.pk, "token": secret, "scope": token.scope, "expires_at": token.expires_at})
 
 
 @router.get("/auth/tokens", response=list[TokenInfoOut], summary="My API tokens")
@@ -45,9 +58,9 @@ def list_tokens(request: HttpRequest) -> list[ApiToken]:
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None}, summary="Revoke one of my tokens")
-def revoke_token(request: HttpRequest, token_id: int) -> tuple[int, None]:
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
     services.token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/users", response=UserPage)
@@ -72,7 +85,7 @@ def get_user(request: HttpRequest, user_id: int) -> User:
 
 
 @router.post("/users", response={201: UserOut})
-def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, User]:
+def create_user(request: HttpRequest, payload: UserIn) -> Status[User]:
     actor: User = request.user  # type: ignore[assignment]
     if not actor.is_administrator:
         raise NotFound("No such operation for your role.")
@@ -92,7 +105,7 @@ def create_user(request: HttpRequest, payload: UserIn) -> tuple[int, User]:
         first_name=payload.first_name,
         last_name=payload.last_name,
     )
-    return 201, user
+    return Status(201, user)
 
 
 @router.patch("/users/{user_id}", response=UserOut)
@@ -102,10 +115,10 @@ def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> User:
 
 
 @router.delete("/users/{user_id}", response={204: None}, summary="Deactivate a user (records keep their owner)")
-def deactivate_user(request: HttpRequest, user_id: int) -> tuple[int, None]:
+def deactivate_user(request: HttpRequest, user_id: int) -> Status[None]:
     target = selectors.user_get_for_user(user=request.user, user_id=user_id)  # type: ignore[arg-type]
     services.user_update(actor=request.user, user=target, data={"is_active": False})  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/teams", response=TeamPage)
@@ -127,8 +140,9 @@ def get_team(request: HttpRequest, team_id: int) -> Team:
 
 
 @router.post("/teams", response={201: TeamOut})
-def create_team(request: HttpRequest, payload: TeamIn) -> tuple[int, Team]:
-    return 201, services.team_create(actor=request.user, name=payload.name, slug=payload.slug, parent_id=payload.parent_id)  # type: ignore[arg-type]
+def create_team(request: HttpRequest, payload: TeamIn) -> Status[Team]:
+    actor = selectors.actor_of(request)
+    return Status(201, services.team_create(actor=actor, name=payload.name, slug=payload.slug, parent_id=payload.parent_id))
 
 
 @router.patch("/teams/{team_id}", response=TeamOut)
@@ -137,6 +151,17 @@ def update_team(request: HttpRequest, team_id: int, payload: TeamPatch) -> Team:
 
 
 @router.delete("/teams/{team_id}", response={204: None})
-def delete_team(request: HttpRequest, team_id: int) -> tuple[int, None]:
+def delete_team(request: HttpRequest, team_id: int) -> Status[None]:
     services.team_delete(actor=request.user, team=_team(team_id))  # type: ignore[arg-type]
-    return 204, None
+    return Status(204, None)
+
+
+@router.get("/exchange-rates", response=CurrencySettingsOut, summary="The base currency and the exchange rates table")
+def list_exchange_rates(request: HttpRequest) -> dict[str, object]:
+    return {"base_currency": selectors.base_currency(), "rates": selectors.exchange_rate_list()}
+
+
+@router.post("/exchange-rates", response={201: ExchangeRateOut}, summary="Set a rate from a day on (administrators)")
+def set_exchange_rate(request: HttpRequest, payload: ExchangeRateIn) -> Status[ExchangeRate]:
+    actor = selectors.actor_of(request)
+    return Status(201, services.exchange_rate_set(actor=actor, **payload.model_dump()))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 from ninja import Schema
 from pydantic import ConfigDict, Field
@@ -95,3 +96,21 @@ class UserPatch(Schema):
 
 class PageOut(Schema):
     next_cursor: str | None
+
+
+class ExchangeRateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    currency: str = Field(max_length=3, description="ISO 4217 code, e.g. USD")
+    rate_to_base: Decimal = Field(gt=0, max_digits=18, decimal_places=8, description="Units of the base currency one unit buys")
+    valid_from: date
+
+
+class ExchangeRateOut(Schema):
+    currency: str
+    rate_to_base: Decimal
+    valid_from: date
+
+
+class CurrencySettingsOut(Schema):
+    base_currency: str
+    rates: list[ExchangeRateOut]

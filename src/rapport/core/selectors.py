@@ -60,3 +60,7 @@ def team_list() -> QuerySet[Team]:
 def assignable_owner_ids(*, user: User) -> set[int] | None:
     ids = policies.visible_user_ids(user)
     return None if ids is None else set(ids)
+
+
+def exchange_rate_list(*, limit: int = 500) -> list[ExchangeRate]:
+    return list(ExchangeRate.objects.order_by("currency", "-valid_from")[:limit])

@@ -159,8 +159,12 @@ def token_revoke(*, user: User, token_id: int) -> None:
 
 
 @transaction.atomic
-def exchange_rate_set(*, currency: str, rate_to_base: Decimal, valid_from: date) -> ExchangeRate:
+def exchange_rate_set(*, actor: User, currency: str, rate_to_base: Decimal, valid_from: date) -> ExchangeRate:
+    if not actor.is_administrator:
+        raise PermissionDenied("Only administrators set exchange rates.")
     code = validate_currency(currency)
+    if code == settings.RAPPORT_BASE_CURRENCY:
+        raise ValidationFailed.for_field("currency", f"{code} is the base currency; its rate is always 1.")
     if rate_to_base <= 0:
         raise ValidationFailed.for_field("rate_to_base", "A rate must be positive.")
     rate, _ = ExchangeRate.objects.update_or_create(currency=code, valid_from=valid_from, defaults={"rate_to_base": rate_to_base})

@@ -181,3 +181,40 @@ class SearchOut(Schema):
     accounts: list[AccountOut]
     contacts: list[ContactOut]
     leads: list[LeadOut]
+
+
+class ConsentIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    channel: str = Field(description="email, phone or letter")
+    granted: bool
+    method: str = Field(max_length=120, description="How consent was given or withdrawn: web form, signed paper, phone call...")
+
+
+class ConsentOut(Schema):
+    id: int
+    channel: str
+    granted: bool
+    at: datetime
+    method: str
+    recorded_by_id: int | None
+
+
+class CustomFieldIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    entity: str = Field(description="account, contact or lead")
+    key: str = Field(max_length=50)
+    label: str = Field(max_length=100)
+    field_type: str = Field("text", description="text, number, date or choice")
+    choices: list[str] = Field(default_factory=list, max_length=200)
+    required: bool = False
+
+
+class CustomFieldOut(Schema):
+    id: int
+    entity: str
+    key: str
+    label: str
+    field_type: str
+    choices: list[str]
+    required: bool
+    position: int

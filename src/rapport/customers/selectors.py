@@ -109,6 +109,11 @@ def timeline_for(
     return list(qs.order_by("-occurred_at", "-id")[:limit])
 
 
+def custom_field_list(*, entity: str | None = None) -> list[CustomFieldDefinition]:
+    qs = CustomFieldDefinition.objects.order_by("entity", "position", "id")
+    return list(qs.filter(entity=entity) if entity else qs)
+
+
 def custom_fields_for(entity: str) -> list[CustomFieldDefinition]:
     return list(CustomFieldDefinition.objects.filter(entity=entity).order_by("position", "id"))
 

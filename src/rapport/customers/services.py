@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from rapport.common import events
 from rapport.common.concurrency import save_if_version
-from rapport.common.errors import PermissionDenied, ValidationFailed
+from rapport.common.errors import NotFound, PermissionDenied, ValidationFailed
 from rapport.core import policies
 from rapport.core.audit import audit_record, diff
 from rapport.core.models import AuditAction, User
@@ -296,3 +296,12 @@ def custom_field_define(
     return CustomFieldDefinition.objects.create(
         entity=entity, key=key, label=label, field_type=field_type, choices=list(choices or []), required=required, position=position
     )
+
+
+def custom_field_remove(*, actor: User, field_id: int) -> None:
+    """Forget a custom field's definition; values already stored on records are kept in ``custom``."""
+    if not actor.is_administrator:
+        raise PermissionDenied("Only administrators define custom fields.")
+    deleted, _ = CustomFieldDefinition.objects.filter(pk=field_id).delete()
+    if not deleted:
+        raise NotFound("No such custom field.")

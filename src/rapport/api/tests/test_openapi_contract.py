@@ -1,0 +1,45 @@
+"""The API contract is a reviewed file: a change to it shows up as a diff.
+
+Regenerate after an intended change with
+``RAPPORT_UPDATE_SNAPSHOTS=1 .venv/bin/pytest src/rapport/api/tests/test_openapi_contract.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+SNAPSHOT = Path(__file__).resolve().parent.parent / "openapi.json"
+
+
+@pytest.mark.django_db
+def test_openapi_document_matches_the_snapshot():
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    current = json.dumps(response.json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if os.environ.get("RAPPORT_UPDATE_SNAPSHOTS") == "1" or not SNAPSHOT.exists():
+        SNAPSHOT.write_text(current, encoding="utf-8")
+    assert current == SNAPSHOT.read_text(encoding="utf-8"), "The API contract changed: review the diff and update the snapshot."
+
+
+@pytest.mark.django_db
+def test_every_operation_documents_its_errors_and_auth():
+    spec = Client().get("/api/v1/openapi.json").json()
+    assert spec["info"]["title"] == "Rapport API"
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("operationId"), (method, path)
+            if path != "/api/v1/auth/token":
+                assert operation.get("security"), f"{method.upper()} {path} has no authentication"
+
+
+@pytest.mark.django_db
+def test_docs_page_is_served_without_a_cdn():
+    response = Client().get("/api/v1/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
