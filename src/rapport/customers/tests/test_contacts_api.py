@@ -105,3 +105,13 @@ def test_oversized_payload_is_refused_cleanly(users, api_for, settings):
     response = api.post("contacts", {"last_name": "Smith", "notes": "x" * 20_000})
     assert response.status_code in (413, 422)
     assert Contact.objects.count() == 0
+
+
+def test_unknown_ids_are_404_problems(users, api_for):
+    api = api_for(users["admin"])
+    for path in ("contacts/999999", "accounts/999999", "leads/999999", "interactions/999999", "users/999999", "teams/999999"):
+        response = api.get(path)
+        assert response.status_code == 404, path
+        assert response["Content-Type"] == "application/problem+json"
+    assert api.patch("contacts/999999", {"title": "x"}).status_code == 404
+    assert api.get("contacts/not-a-number").status_code == 422

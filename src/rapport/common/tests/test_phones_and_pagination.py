@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+
+from rapport.common.errors import ValidationFailed
+from rapport.common.phones import normalise_phone, phone_search_key
+
+
+@pytest.mark.parametrize(
+    ("typed", "e164"),
+    [
+        ("138 0013 8000", "+8613800138000"),
+        ("+86 138-0013-8000", "+8613800138000"),
+        ("0086 13800138000", "+8613800138000"),
+        ("010 6552 9988", "+861065529988"),
+        ("+1 (650) 253-0000", "+16502530000"),
+        ("+44 20 7946 0958", "+442079460958"),
+    ],
+)
+def test_numbers_normalise_to_e164(typed, e164):
+    assert normalise_phone(typed) == e164
+
+
+@pytest.mark.parametrize("typed", ["12", "hello", "+86 123", ""])
+def test_bad_numbers_name_the_field(typed):
+    with pytest.raises(ValidationFailed) as exc:
+        normalise_phone(typed, field="phones[0]")
+    assert list(exc.value.field_errors) == ["phones[0]"]
+
+
+def test_search_key_ignores_words():
+    assert phone_search_key("Zhang Wei") is None
+    assert phone_search_key("13800138000") == "+8613800138000"
