@@ -1,0 +1,108 @@
+"""What the access-control matrix needs to know about each API path.
+
+The matrix (``test_idor_matrix.py``) walks every operation in the OpenAPI
+document. For a path with an id in it, it must know how to make a record
+that one user owns and another may not see — that is this registry. A path
+missing here fails the matrix, so an endpoint added later cannot escape it:
+register its factory (or say why it is not owned data) when you add it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model
+from django.forms.models import model_to_dict
+
+
+def marker() -> str:
+    """A unique word put in every record the matrix creates, to spot leaks in any response."""
+    return f"Secret{uuid.uuid4().hex[:12]}"
+
+
+@dataclass(frozen=True)
+class Owned:
+    """A record that ``owner`` creates and that ``stranger`` must not see or touch."""
+
+    make: Callable[[Any, str], Model]  # (owner, marker) -> record
+
+
+def _account(owner: Any, mark: str) -> Model:
+    from rapport.customers.services import account_create
+
+    return account_create(actor=owner, data={"name": f"Account {mark}"})
+
+
+def _contact(owner: Any, mark: str) -> Model:
+    from rapport.customers.services import contact_create
+
+    return contact_create(actor=owner, data={"last_name": f"Contact {mark}", "phones": [{"value": "+86 139 1234 5678"}]})
+
+
+def _lead(owner: Any, mark: str) -> Model:
+    from rapport.customers.services import lead_create
+
+    return lead_create(actor=owner, data={"last_name": f"Lead {mark}", "company": f"Co {mark}"})
+
+
+def _interaction(owner: Any, mark: str) -> Model:
+    from rapport.customers.services import interaction_log
+
+    contact = _contact(owner, mark)
+    return interaction_log(actor=owner, channel="phone", subject=f"Call {mark}", contact_id=contact.pk)
+
+
+def _token(owner: Any, mark: str) -> Model:
+    from rapport.core.services import token_issue
+
+    token, _ = token_issue(user=owner, name=f"Token {mark}")
+    return token
+
+
+# path template (OpenAPI) -> factory; ids in the path are filled with the record's pk.
+OWNED: dict[str, Owned] = {
+    "/api/v1/accounts/{record_id}": Owned(_account),
+    "/api/v1/contacts/{record_id}": Owned(_contact),
+    "/api/v1/leads/{record_id}": Owned(_lead),
+    "/api/v1/interactions/{interaction_id}": Owned(_interaction),
+    "/api/v1/contacts/{contact_id}/consent": Owned(_contact),
+    "/api/v1/leads/{lead_id}/consent": Owned(_lead),
+    "/api/v1/auth/tokens/{token_id}": Owned(_token),
+}
+
+# Paths with an id whose records are not owned customer data: everyone signed in
+# may read them and only administrators change them (checked separately).
+DIRECTORY = {
+    "/api/v1/users/{user_id}",
+    "/api/v1/teams/{team_id}",
+    "/api/v1/custom-fields/{field_id}",
+}
+
+# Collections only administrators write to; their *_id fields point at
+# directory rows (a team's parent team), not at customer data.
+ADMIN_ONLY_WRITES = {"/api/v1/users", "/api/v1/teams", "/api/v1/custom-fields", "/api/v1/exchange-rates"}
+
+# Body fields that point at another record -> the factory of a record the
+# stranger may not see (assigning my contact to your account must fail).
+FOREIGN_KEYS: dict[str, Callable[[Any, str], Model]] = {
+    "account_id": _account,
+    "parent_id": _account,
+    "contact_id": _contact,
+    "lead_id": _lead,
+}
+# Body fields ending in _id that are not references to customer data.
+NOT_CUSTOMER_REFERENCES = {"owner_id", "team_id", "manager_id", "user_id", "field_id", "token_id"}
+
+# Dedicated lists where a leaked record would show up; every GET path without
+# an id is also checked for the marker.
+PATH_ID = re.compile(r"\{[a-z_]+\}")
+
+
+def snapshot(record: Model) -> dict[str, Any]:
+    """The stored row, to prove a refused request changed nothing."""
+    fresh = type(record)._default_manager.filter(pk=record.pk).first()
+    return {} if fresh is None else {k: v for k, v in model_to_dict(fresh).items() if not isinstance(v, list)} | {"version": getattr(fresh, "version", None)}
