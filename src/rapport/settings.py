@@ -156,8 +156,19 @@ TASKS = {
     }
 }
 
+# Background work (rapport.core.jobs; docs/adr/0003-background-work.md).
+RAPPORT_TASK_MAX_ATTEMPTS = int(os.environ.get("RAPPORT_TASK_MAX_ATTEMPTS", "3"))
+# A worker not heard from for this long is lost: its running tasks go back to the queue.
+RAPPORT_WORKER_STALE_SECONDS = float(os.environ.get("RAPPORT_WORKER_STALE_SECONDS", "30"))
+RAPPORT_TASK_RESULT_DAYS = int(os.environ.get("RAPPORT_TASK_RESULT_DAYS", "14"))
+RAPPORT_FAILED_TASK_DAYS = int(os.environ.get("RAPPORT_FAILED_TASK_DAYS", "90"))
+
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rapport <crm@localhost>")
 
 # Rapport's own settings.

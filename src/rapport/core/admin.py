@@ -38,3 +38,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(admin.ModelAdmin):
     list_display = ("currency", "rate_to_base", "valid_from")
+
+
+# The task queue's admin (failed tasks, retry action, workers, outbound email).
+from rapport.core.jobs import admin as jobs_admin  # noqa: E402, F401

@@ -139,3 +139,109 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 {self.currency} = {self.rate_to_base} base from {self.valid_from}"
+
+
+# Background work (core.jobs): the worker's liveness, the scheduler's slots,
+# retries granted by administrators, idempotency keys and the outbound email log.
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running ``rapport worker``; a row not refreshed for a while is a lost worker."""
+
+    worker_id = models.CharField(_("worker"), max_length=64, unique=True)
+    hostname = models.CharField(_("host"), max_length=255)
+    pid = models.PositiveIntegerField(_("process id"))
+    # Boot id and PID namespace: workers that share it can ask the kernel whether a pid is alive.
+    process_space = models.CharField(max_length=100, blank=True)
+    queues = models.CharField(_("queues"), max_length=255)
+    started_at = models.DateTimeField(_("started at"))
+    last_seen_at = models.DateTimeField(_("last seen at"), db_index=True)
+
+    class Meta:
+        ordering = ["hostname", "pid", "id"]
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.hostname}, pid {self.pid})"
+
+
+class ScheduleSlot(models.Model):
+    """A periodic job's slot, claimed by the one worker whose insert won the unique constraint."""
+
+    job = models.CharField(_("job"), max_length=100)
+    slot = models.DateTimeField(_("slot"))
+    claimed_by = models.CharField(_("claimed by"), max_length=64)
+    claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
+    task_result = models.ForeignKey("django_tasks_database.DBTaskResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-slot", "job"]
+        constraints = [models.UniqueConstraint(fields=["job", "slot"], name="schedule_slot_once")]
+        verbose_name = _("schedule slot")
+        verbose_name_plural = _("schedule slots")
+
+    def __str__(self) -> str:
+        return f"{self.job} @ {self.slot:%Y-%m-%d %H:%M:%S}"
+
+
+class TaskRetry(models.Model):
+    """An administrator sent a failed task back to the queue; it gets a fresh round of attempts."""
+
+    task_result = models.ForeignKey("django_tasks_database.DBTaskResult", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=150)
+    via = models.CharField(max_length=20, help_text="admin, cli")
+    # len(worker_ids) when retried: attempts in the new round are counted from here.
+    attempts_before = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("task retry")
+        verbose_name_plural = _("task retries")
+
+    def __str__(self) -> str:
+        return f"{self.actor_name} retried {self.task_result_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IdempotencyKey(models.Model):
+    """Work that is done: its key commits in the same transaction as the work (see core.jobs.idempotency)."""
+
+    key = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class OutboundEmailStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboundEmail(TimeStampedModel):
+    """A message Rapport sends over SMTP; the row makes the sending task safe to repeat."""
+
+    from_email = models.CharField(_("from"), max_length=320)
+    to = models.JSONField(_("to"), default=list)
+    subject = models.CharField(_("subject"), max_length=998)
+    body = models.TextField(_("body"))
+    html_body = models.TextField(_("HTML body"), blank=True)
+    # Fixed when queued, so a message that a retry sends twice can be recognised by the receiver.
+    message_id = models.CharField(_("message id"), max_length=255, unique=True)
+    status = models.CharField(_("status"), max_length=10, choices=OutboundEmailStatus.choices, default=OutboundEmailStatus.QUEUED)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbound email")
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"
