@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,14 @@ class NavItem:
     key: str
     label: StrOrPromise
     url_name: str | None  # None: the domain is planned, shown as coming soon
+    section: str = "customers"
+    admin_only: bool = False
+
+    @property
+    def url(self) -> str:
+        if self.url_name is None:
+            return reverse("web:coming_soon", args=[self.key])
+        return reverse(self.url_name)
 
 
 NAVIGATION = (
@@ -24,12 +33,22 @@ NAVIGATION = (
     NavItem("contacts", _("Contacts"), "web:contact_list"),
     NavItem("leads", _("Leads"), "web:lead_list"),
     NavItem("interactions", _("Timeline"), "web:interaction_list"),
-    NavItem("sales", _("Sales"), None),
-    NavItem("marketing", _("Marketing"), None),
-    NavItem("service", _("Service"), None),
-    NavItem("analytics", _("Analytics"), None),
+    NavItem("sales", _("Sales"), None, section="work"),
+    NavItem("marketing", _("Marketing"), None, section="work"),
+    NavItem("service", _("Service"), None, section="work"),
+    NavItem("loyalty", _("Loyalty"), None, section="work"),
+    NavItem("analytics", _("Analytics"), None, section="insight"),
+    NavItem("automation", _("Automation"), None, section="insight"),
+    NavItem("data", _("Data"), None, section="insight"),
+    NavItem("admin", _("Admin"), "admin:index", section="insight", admin_only=True),
 )
+
+SECTIONS = (("customers", _("Customers")), ("work", _("Work")), ("insight", _("Insight & data")))
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    return {"navigation": NAVIGATION}
+    user = getattr(request, "user", None)
+    is_admin = bool(user is not None and user.is_authenticated and getattr(user, "is_administrator", False))
+    items = [item for item in NAVIGATION if is_admin or not item.admin_only]
+    sections = [(label, [item for item in items if item.section == key]) for key, label in SECTIONS]
+    return {"navigation": items, "nav_sections": sections}

@@ -1,16 +1,36 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import URLPattern, path
 
-from rapport.web import views
+from rapport.web.views import auth, home, lists, records, search, timeline
 
 app_name = "web"
 
+
+def _record_urls(kind: str, plural: str) -> list[URLPattern]:
+    """The same seven pages for accounts, contacts and leads."""
+    kw = {"kind": kind}
+    return [
+        path(f"{plural}/", lists.record_list, kw, name=f"{kind}_list"),
+        path(f"{plural}/export.csv", lists.record_export, kw, name=f"{kind}_export"),
+        path(f"{plural}/new/", records.record_create, kw, name=f"{kind}_create"),
+        path(f"{plural}/<int:pk>/", records.record_detail, kw, name=f"{kind}_detail"),
+        path(f"{plural}/<int:pk>/edit/", records.record_edit, kw, name=f"{kind}_edit"),
+        path(f"{plural}/<int:pk>/delete/", records.record_delete, kw, name=f"{kind}_delete"),
+        path(f"{plural}/<int:pk>/log/", records.interaction_log, kw, name=f"{kind}_log"),
+    ]
+
+
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True), name="login"),
-    path("logout/", views.logout_view, name="logout"),
-    path("", views.home, name="home"),
-    path("accounts/", views.home, name="account_list"),
-    path("contacts/", views.home, name="contact_list"),
-    path("leads/", views.home, name="lead_list"),
-    path("timeline/", views.home, name="interaction_list"),
+    path("logout/", auth.logout_view, name="logout"),
+    path("language/", auth.language_switch, name="set_language"),
+    path("", home.home, name="home"),
+    path("soon/<slug:domain>/", home.coming_soon, name="coming_soon"),
+    *_record_urls("account", "accounts"),
+    *_record_urls("contact", "contacts"),
+    *_record_urls("lead", "leads"),
+    path("timeline/", timeline.interaction_list, name="interaction_list"),
+    path("search/", search.search_page, name="search"),
+    path("search/suggest/", search.search_suggest, name="search_suggest"),
+    path("pick/<str:kind>/", search.pick, name="pick"),
 ]
