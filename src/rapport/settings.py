@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "rapport.common",
     "rapport.core",
     "rapport.customers",
+    "rapport.sales",
     "rapport.api",
     "rapport.web",
 ]

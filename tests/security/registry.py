@@ -63,6 +63,37 @@ def _token(owner: Any, mark: str) -> Model:
     return token
 
 
+def _opportunity(owner: Any, mark: str) -> Model:
+    from rapport.sales.services import opportunity_create, sales_setup
+
+    sales_setup()
+    account = _account(owner, mark)
+    return opportunity_create(actor=owner, data={"name": f"Deal {mark}", "account_id": account.pk, "expected_close_date": "2026-06-30"})
+
+
+def _sales_cost(owner: Any, mark: str) -> Model:
+    from rapport.sales.deal_services import sales_cost_add
+
+    opportunity = _opportunity(owner, mark)
+    return sales_cost_add(
+        actor=owner, opportunity=opportunity, kind="travel", amount="10", currency="CNY", incurred_on="2026-01-02", note=mark
+    )
+
+
+def _opportunity_contact(owner: Any, mark: str) -> Model:
+    from rapport.sales.deal_services import opportunity_contact_add
+
+    return opportunity_contact_add(actor=owner, opportunity=_opportunity(owner, mark), contact_id=_contact(owner, mark).pk)
+
+
+def _opportunity_competitor(owner: Any, mark: str) -> Model:
+    from rapport.sales.deal_services import competitor_create, opportunity_competitor_add
+
+    # The competitor list is shared by everyone: only the deal's notes carry the marker.
+    rival = competitor_create(actor=owner, name=f"Rival {uuid.uuid4().hex[:12]}")
+    return opportunity_competitor_add(actor=owner, opportunity=_opportunity(owner, mark), competitor_id=rival.pk, notes=mark)
+
+
 # path template (OpenAPI) -> factory; ids in the path are filled with the record's pk.
 OWNED: dict[str, Owned] = {
     "/api/v1/accounts/{record_id}": Owned(_account),
@@ -72,6 +103,15 @@ OWNED: dict[str, Owned] = {
     "/api/v1/contacts/{contact_id}/consent": Owned(_contact),
     "/api/v1/leads/{lead_id}/consent": Owned(_lead),
     "/api/v1/auth/tokens/{token_id}": Owned(_token),
+    "/api/v1/opportunities/{opportunity_id}": Owned(_opportunity),
+    "/api/v1/opportunities/{opportunity_id}/move": Owned(_opportunity),
+    "/api/v1/opportunities/{opportunity_id}/history": Owned(_opportunity),
+    "/api/v1/opportunities/{opportunity_id}/costs": Owned(_opportunity),
+    "/api/v1/opportunities/{opportunity_id}/contacts": Owned(_opportunity),
+    "/api/v1/opportunities/{opportunity_id}/competitors": Owned(_opportunity),
+    "/api/v1/sales-costs/{cost_id}": Owned(_sales_cost),
+    "/api/v1/opportunity-contacts/{link_id}": Owned(_opportunity_contact),
+    "/api/v1/opportunity-competitors/{link_id}": Owned(_opportunity_competitor),
 }
 
 # Paths with an id whose records are not owned customer data: everyone signed in
@@ -93,9 +133,21 @@ FOREIGN_KEYS: dict[str, Callable[[Any, str], Model]] = {
     "parent_id": _account,
     "contact_id": _contact,
     "lead_id": _lead,
+    "primary_contact_id": _contact,
+    "partner_id": _account,
 }
 # Body fields ending in _id that are not references to customer data.
-NOT_CUSTOMER_REFERENCES = {"owner_id", "team_id", "manager_id", "user_id", "field_id", "token_id"}
+NOT_CUSTOMER_REFERENCES = {
+    "owner_id",
+    "team_id",
+    "manager_id",
+    "user_id",
+    "field_id",
+    "token_id",
+    "pipeline_id",
+    "stage_id",
+    "competitor_id",
+}
 
 # Dedicated lists where a leaked record would show up; every GET path without
 # an id is also checked for the marker.

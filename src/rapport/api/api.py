@@ -8,6 +8,7 @@ from rapport.api import errors
 from rapport.api.auth import AUTH
 from rapport.core.api import router as core_router
 from rapport.customers.api import router as customers_router
+from rapport.sales.api import router as sales_router
 
 api = NinjaAPI(
     title="Rapport API",
@@ -20,3 +21,4 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
+api.add_router("/", sales_router)

@@ -1,0 +1,37 @@
+"""What the sales app announces (delivered after commit)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class OpportunityStageChanged:
+    opportunity_id: int
+    pipeline_id: int
+    from_stage_id: int | None
+    to_stage_id: int
+    actor_id: int | None
+    via: str
+
+
+@dataclass(frozen=True)
+class OpportunityWon:
+    opportunity_id: int
+    account_id: int
+    owner_id: int
+    amount: Decimal
+    currency: str
+    actor_id: int | None
+    via: str
+
+
+@dataclass(frozen=True)
+class OpportunityLost:
+    opportunity_id: int
+    account_id: int
+    owner_id: int
+    lost_reason: str
+    actor_id: int | None
+    via: str

@@ -1,0 +1,85 @@
+"""The opportunity list's filters: the API and the pages read the same ``?field=`` parameters."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import QuerySet
+
+from rapport.common.errors import ValidationFailed
+from rapport.customers.filters import ListDefinition
+from rapport.sales.models import ForecastCategory, Opportunity, OpportunityStatus
+
+OPPORTUNITIES = ListDefinition(
+    "opportunity",
+    {
+        "expected_close_date": "expected_close_date",
+        "amount": "amount",
+        "name": "name",
+        "created_at": "created_at",
+        "updated_at": "updated_at",
+    },
+    "expected_close_date",
+    {},
+)
+
+ID_FILTERS = ("owner_id", "team_id", "pipeline_id", "stage_id", "account_id", "partner_id")
+FILTER_PARAMS = (*ID_FILTERS, "status", "forecast_category", "source", "close_month", "closes_after", "closes_before", "q")
+
+
+def _as_int(params: Mapping[str, Any], name: str) -> int | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        raise ValidationFailed.for_field(name, f"'{raw}' is not an id.") from None
+
+
+def month_range(text: str, *, field: str = "close_month") -> tuple[dt.date, dt.date]:
+    """'2026-03' -> (1 March, 1 April): the half-open range of days in the month."""
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        start = dt.date(year, month, 1)
+    except (ValueError, TypeError):
+        raise ValidationFailed.for_field(field, f"'{text}' is not a month (YYYY-MM).") from None
+    return start, (start.replace(year=year + 1, month=1) if month == 12 else start.replace(month=month + 1))
+
+
+def _as_date(params: Mapping[str, Any], name: str) -> dt.date | None:
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(str(raw))
+    except ValueError:
+        raise ValidationFailed.for_field(name, f"'{raw}' is not a date (YYYY-MM-DD).") from None
+
+
+def apply_filters(queryset: QuerySet[Opportunity], params: Mapping[str, Any]) -> QuerySet[Opportunity]:
+    """Narrow the opportunities by the request's filters; a bad value names its parameter."""
+    for name in ID_FILTERS:
+        if (ident := _as_int(params, name)) is not None:
+            queryset = queryset.filter(**{name: ident})
+    for name, choices in (("status", OpportunityStatus.values), ("forecast_category", ForecastCategory.values)):
+        if raw := params.get(name):
+            if raw not in choices:
+                raise ValidationFailed.for_field(name, f"Choose one of {', '.join(choices)}.")
+            queryset = queryset.filter(**{name: raw})
+    if source := (params.get("source") or "").strip():
+        queryset = queryset.filter(source=source)
+    if month := (params.get("close_month") or "").strip():
+        start, end = month_range(month)
+        queryset = queryset.filter(expected_close_date__gte=start, expected_close_date__lt=end)
+    if (after := _as_date(params, "closes_after")) is not None:
+        queryset = queryset.filter(expected_close_date__gte=after)
+    if (before := _as_date(params, "closes_before")) is not None:
+        queryset = queryset.filter(expected_close_date__lte=before)
+    if q := (params.get("q") or "").strip():
+        if len(q) > 200:
+            raise ValidationFailed.for_field("q", "At most 200 characters.")
+        queryset = queryset.filter(name__icontains=q)
+    return queryset

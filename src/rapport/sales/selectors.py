@@ -1,0 +1,109 @@
+"""Every read of sales data that other code uses, scoped to the user."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from rapport.common.errors import NotFound
+from rapport.core import policies
+from rapport.core.models import User
+from rapport.sales.models import (
+    Competitor,
+    Opportunity,
+    OpportunityCompetitor,
+    OpportunityContact,
+    Pipeline,
+    SalesCost,
+    Stage,
+    StageChange,
+)
+
+
+def pipeline_list() -> list[Pipeline]:
+    """Every pipeline with its stages in order; pipelines are not private."""
+    stages = Prefetch("stages", queryset=Stage.objects.order_by("position", "id"))
+    return list(Pipeline.objects.prefetch_related(stages).order_by("-is_default", "name", "id"))
+
+
+def pipeline_get(*, pipeline_id: int) -> Pipeline:
+    found = next((p for p in pipeline_list() if p.pk == pipeline_id), None)
+    if found is None:
+        raise NotFound("No such pipeline.")
+    return found
+
+
+def pipeline_default() -> Pipeline | None:
+    return Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.order_by("name", "id").first()
+
+
+def opportunity_list_for_user(*, user: User) -> QuerySet[Opportunity]:
+    return policies.restrict(Opportunity.objects.all(), user).select_related("account", "owner", "team", "pipeline", "stage")
+
+
+def opportunity_get_for_user(*, user: User, opportunity_id: int) -> Opportunity:
+    found = opportunity_list_for_user(user=user).select_related("primary_contact", "partner").filter(pk=opportunity_id).first()
+    if found is None:
+        raise NotFound("No such opportunity.")
+    return found
+
+
+def visible_opportunity(user: User, opportunity_id: int) -> Opportunity | None:
+    return policies.restrict(Opportunity.objects.all(), user).filter(pk=opportunity_id).first()
+
+
+def stage_history_for(*, opportunity: Opportunity) -> list[StageChange]:
+    """The opportunity's moves, oldest first (call with an opportunity the user may see)."""
+    return list(StageChange.objects.filter(opportunity=opportunity).select_related("from_stage", "to_stage", "by").order_by("at", "id"))
+
+
+def sales_costs_for(*, opportunity: Opportunity) -> list[SalesCost]:
+    return list(SalesCost.objects.filter(opportunity=opportunity).select_related("recorded_by").order_by("incurred_on", "id"))
+
+
+def opportunity_contacts_for(*, user: User, opportunity: Opportunity) -> list[OpportunityContact]:
+    """The people in the deal whom the user may see."""
+    visible = policies.restrict(OpportunityContact.objects.all(), user, prefix="contact__")
+    return list(visible.filter(opportunity=opportunity).select_related("contact").order_by("id"))
+
+
+def opportunity_competitors_for(*, opportunity: Opportunity) -> list[OpportunityCompetitor]:
+    return list(
+        OpportunityCompetitor.objects.filter(opportunity=opportunity).select_related("competitor").order_by("competitor__name", "id")
+    )
+
+
+def sales_cost_get_for_user(*, user: User, cost_id: int) -> SalesCost:
+    found = (
+        policies.restrict(SalesCost.objects.all(), user, prefix="opportunity__").select_related("opportunity").filter(pk=cost_id).first()
+    )
+    if found is None:
+        raise NotFound("No such sales cost.")
+    return found
+
+
+def opportunity_contact_get_for_user(*, user: User, link_id: int) -> OpportunityContact:
+    """A person's part in a deal: the user must see both the deal and the person."""
+    visible = policies.restrict(OpportunityContact.objects.all(), user, prefix="opportunity__")
+    found = policies.restrict(visible, user, prefix="contact__").select_related("opportunity").filter(pk=link_id).first()
+    if found is None:
+        raise NotFound("No such contact in a deal.")
+    return found
+
+
+def opportunity_competitor_get_for_user(*, user: User, link_id: int) -> OpportunityCompetitor:
+    visible = policies.restrict(OpportunityCompetitor.objects.all(), user, prefix="opportunity__")
+    found = visible.select_related("opportunity").filter(pk=link_id).first()
+    if found is None:
+        raise NotFound("No such competitor in a deal.")
+    return found
+
+
+def competitor_list() -> list[Competitor]:
+    return list(Competitor.objects.order_by("name", "id"))
+
+
+def competitor_get(*, competitor_id: int) -> Competitor:
+    found = Competitor.objects.filter(pk=competitor_id).first()
+    if found is None:
+        raise NotFound("No such competitor.")
+    return found
