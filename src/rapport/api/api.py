@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from ninja import NinjaAPI
-
 from rapport.api import errors
 from rapport.api.auth import AUTH
+from rapport.api.openapi import RapportAPI
 from rapport.core.api import router as core_router
 from rapport.customers.api import router as customers_router
-from rapport.sales.api import router as sales_router
 
-api = NinjaAPI(
+api = RapportAPI(
     title="Rapport API",
     version="1",
     description="The Rapport CRM API. Authenticate with `POST /api/v1/auth/token`, then send `Authorization: Bearer <token>`.",
@@ -21,4 +19,3 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
-api.add_router("/", sales_router)

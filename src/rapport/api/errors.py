@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db.utils import DataError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -69,3 +70,13 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(RequestDataTooBig)
     def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
         return problem(api, request, status=413, title="Payload too large", detail="The request body is larger than this server accepts.")
+
+    @api.exception_handler(DataError)
+    def out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # A value the schema let through but the column cannot hold (a safety
+        # net: schemas bound ids and lengths, so this should not be reached).
+        return problem(api, request, status=422, title="Validation failed", detail="A value is out of range for its field.")
+
+    @api.exception_handler(OverflowError)
+    def overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        return problem(api, request, status=422, title="Validation failed", detail="A number is too large.")

@@ -28,6 +28,13 @@ class ValidationFailed(RapportError):
         return cls(f"{field}: {message}", field_errors={field: [message]})
 
 
+class AuthenticationFailed(RapportError):
+    """Wrong credentials; one message whatever was wrong, so accounts cannot be enumerated."""
+
+    status = 401
+    title = "Unauthorized"
+
+
 class NotFound(RapportError):
     """The record does not exist or the user may not see it: the two look the same."""
 

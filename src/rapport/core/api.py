@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from rapport.common.errors import NotFound, ValidationFailed
+from rapport.common.ninja import Id, OptionalId
 from rapport.common.pagination import keyset_page
 from rapport.core import selectors, services
 from rapport.core.models import ApiToken, ExchangeRate, Team, User
@@ -39,7 +40,7 @@ class TeamPage(Schema):
 
 class UserFilters(Schema):
     role: str | None = None
-    team_id: int | None = None
+    team_id: OptionalId = None
     limit: int = 50
     cursor: str | None = None
 
@@ -58,7 +59,7 @@ def list_tokens(request: HttpRequest) -> list[ApiToken]:
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None}, summary="Revoke one of my tokens")
-def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+def revoke_token(request: HttpRequest, token_id: Id) -> Status[None]:
     services.token_revoke(user=request.user, token_id=token_id)  # type: ignore[arg-type]
     return Status(204, None)
 
@@ -80,7 +81,7 @@ def me(request: HttpRequest) -> User:
 
 
 @router.get("/users/{user_id}", response=UserOut)
-def get_user(request: HttpRequest, user_id: int) -> User:
+def get_user(request: HttpRequest, user_id: Id) -> User:
     return selectors.user_get_for_user(user=request.user, user_id=user_id)  # type: ignore[arg-type]
 
 
@@ -109,13 +110,13 @@ def create_user(request: HttpRequest, payload: UserIn) -> Status[User]:
 
 
 @router.patch("/users/{user_id}", response=UserOut)
-def update_user(request: HttpRequest, user_id: int, payload: UserPatch) -> User:
+def update_user(request: HttpRequest, user_id: Id, payload: UserPatch) -> User:
     target = selectors.user_get_for_user(user=request.user, user_id=user_id)  # type: ignore[arg-type]
     return services.user_update(actor=request.user, user=target, data=payload.model_dump(exclude_unset=True))  # type: ignore[arg-type]
 
 
 @router.delete("/users/{user_id}", response={204: None}, summary="Deactivate a user (records keep their owner)")
-def deactivate_user(request: HttpRequest, user_id: int) -> Status[None]:
+def deactivate_user(request: HttpRequest, user_id: Id) -> Status[None]:
     target = selectors.user_get_for_user(user=request.user, user_id=user_id)  # type: ignore[arg-type]
     services.user_update(actor=request.user, user=target, data={"is_active": False})  # type: ignore[arg-type]
     return Status(204, None)
@@ -127,7 +128,7 @@ def list_teams(request: HttpRequest, limit: int = 100, cursor: str | None = None
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
-def _team(team_id: int) -> Team:
+def _team(team_id: Id) -> Team:
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
         raise NotFound("No such team.")
@@ -135,7 +136,7 @@ def _team(team_id: int) -> Team:
 
 
 @router.get("/teams/{team_id}", response=TeamOut)
-def get_team(request: HttpRequest, team_id: int) -> Team:
+def get_team(request: HttpRequest, team_id: Id) -> Team:
     return _team(team_id)
 
 
@@ -146,12 +147,12 @@ def create_team(request: HttpRequest, payload: TeamIn) -> Status[Team]:
 
 
 @router.patch("/teams/{team_id}", response=TeamOut)
-def update_team(request: HttpRequest, team_id: int, payload: TeamPatch) -> Team:
+def update_team(request: HttpRequest, team_id: Id, payload: TeamPatch) -> Team:
     return services.team_update(actor=request.user, team=_team(team_id), data=payload.model_dump(exclude_unset=True))  # type: ignore[arg-type]
 
 
 @router.delete("/teams/{team_id}", response={204: None})
-def delete_team(request: HttpRequest, team_id: int) -> Status[None]:
+def delete_team(request: HttpRequest, team_id: Id) -> Status[None]:
     services.team_delete(actor=request.user, team=_team(team_id))  # type: ignore[arg-type]
     return Status(204, None)
 

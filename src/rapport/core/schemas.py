@@ -6,6 +6,8 @@ from decimal import Decimal
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from rapport.common.ninja import OptionalId
+
 
 class TokenIn(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -45,13 +47,13 @@ class TeamIn(Schema):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(max_length=120)
     slug: str = Field(max_length=60)
-    parent_id: int | None = None
+    parent_id: OptionalId = None
 
 
 class TeamPatch(Schema):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(None, max_length=120)
-    parent_id: int | None = None
+    parent_id: OptionalId = None
 
 
 class UserOut(Schema):
@@ -73,8 +75,8 @@ class UserIn(Schema):
     username: str = Field(max_length=150)
     password: str = Field(max_length=4096)
     role: str = "sales_rep"
-    team_id: int | None = None
-    manager_id: int | None = None
+    team_id: OptionalId = None
+    manager_id: OptionalId = None
     email: str = Field("", max_length=254)
     first_name: str = Field("", max_length=150)
     last_name: str = Field("", max_length=150)
@@ -87,8 +89,8 @@ class UserPatch(Schema):
     email: str | None = Field(None, max_length=254)
     phone: str | None = Field(None, max_length=40)
     role: str | None = None
-    team_id: int | None = None
-    manager_id: int | None = None
+    team_id: OptionalId = None
+    manager_id: OptionalId = None
     is_active: bool | None = None
     language: str | None = None
     time_zone: str | None = None

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from rapport.common.errors import NotFound, PermissionDenied, ValidationFailed
+from rapport.common.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
 from rapport.common.money import validate_currency
 from rapport.core import policies
 from rapport.core.models import ApiToken, ExchangeRate, Role, Team, TokenScope, User
@@ -133,7 +133,7 @@ def token_issue_for_credentials(*, username: str, password: str, scope: str, nam
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
         # One message for unknown users and wrong passwords: no account enumeration.
-        raise ValidationFailed("Wrong username or password.", field_errors={"password": ["Wrong username or password."]})
+        raise AuthenticationFailed("Wrong username or password.")
     assert isinstance(user, User)
     return token_issue(user=user, scope=scope, name=name, days=days)
 

@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.common.errors import ValidationFailed
+from rapport.common.ninja import Id, OptionalId
 from rapport.common.pagination import keyset_page
 from rapport.customers import exports, filters, selectors, services
 from rapport.customers.schemas import (
@@ -36,8 +37,8 @@ router = Router(tags=["customers"])
 
 class ListParams(Schema):
     q: str | None = Field(None, description="Words that names, companies or emails start with")
-    owner_id: int | None = None
-    team_id: int | None = None
+    owner_id: OptionalId = None
+    team_id: OptionalId = None
     tag: str | None = None
     industry: str | None = None
     region: str | None = None
@@ -90,7 +91,7 @@ def _record_routes(
         page = keyset_page(qs, sort=definition.sort_field(params.sort), cursor=params.cursor, limit=params.limit)
         return {"items": page.items, "next_cursor": page.next_cursor}
 
-    def get_record(request: HttpRequest, record_id: int) -> Any:
+    def get_record(request: HttpRequest, record_id: Id) -> Any:
         return get_for_user(user=request.user, **{id_name: record_id})
 
     def create_record(request: HttpRequest, payload: schema_in) -> Status[Any]:  # type: ignore[valid-type]
@@ -100,14 +101,14 @@ def _record_routes(
         record = create(actor=request.user, data=data, via="api")
         return Status(201, get_for_user(user=request.user, **{id_name: record.pk}))
 
-    def update_record(request: HttpRequest, record_id: int, payload: schema_in) -> Any:  # type: ignore[valid-type]
+    def update_record(request: HttpRequest, record_id: Id, payload: schema_in) -> Any:  # type: ignore[valid-type]
         record = get_for_user(user=request.user, **{id_name: record_id})
         data = payload.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         version = expected_version(request, data.pop("version", None))
         update(actor=request.user, **{entity: record}, data=data, expected_version=version, via="api")
         return get_for_user(user=request.user, **{id_name: record_id})
 
-    def delete_record(request: HttpRequest, record_id: int) -> Status[None]:
+    def delete_record(request: HttpRequest, record_id: Id) -> Status[None]:
         record = get_for_user(user=request.user, **{id_name: record_id})
         delete(actor=request.user, **{entity: record}, expected_version=expected_version(request, None), via="api")
         return Status(204, None)
@@ -193,9 +194,9 @@ class InteractionPage(Schema):
 
 
 class InteractionParams(Schema):
-    account_id: int | None = None
-    contact_id: int | None = None
-    lead_id: int | None = None
+    account_id: OptionalId = None
+    contact_id: OptionalId = None
+    lead_id: OptionalId = None
     channel: str | None = None
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = None
@@ -212,7 +213,7 @@ def list_interactions(request: HttpRequest, params: Query[InteractionParams]) ->
 
 
 @router.get("/interactions/{interaction_id}", response=InteractionOut)
-def get_interaction(request: HttpRequest, interaction_id: int) -> Any:
+def get_interaction(request: HttpRequest, interaction_id: Id) -> Any:
     return selectors.interaction_get_for_user(user=request.user, interaction_id=interaction_id)  # type: ignore[arg-type]
 
 
@@ -222,7 +223,7 @@ def create_interaction(request: HttpRequest, payload: InteractionIn) -> Status[A
 
 
 @router.patch("/interactions/{interaction_id}", response=InteractionOut)
-def update_interaction(request: HttpRequest, interaction_id: int, payload: InteractionPatch) -> Any:
+def update_interaction(request: HttpRequest, interaction_id: Id, payload: InteractionPatch) -> Any:
     interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=interaction_id)  # type: ignore[arg-type]
     data = payload.model_dump(exclude_unset=True)
     version = expected_version(request, data.pop("version", None))
@@ -230,7 +231,7 @@ def update_interaction(request: HttpRequest, interaction_id: int, payload: Inter
 
 
 @router.delete("/interactions/{interaction_id}", response={204: None})
-def delete_interaction(request: HttpRequest, interaction_id: int) -> Status[None]:
+def delete_interaction(request: HttpRequest, interaction_id: Id) -> Status[None]:
     interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=interaction_id)  # type: ignore[arg-type]
     services.interaction_delete(actor=request.user, interaction=interaction, via="api")  # type: ignore[arg-type]
     return Status(204, None)
@@ -244,14 +245,14 @@ def search(request: HttpRequest, q: str = Query(..., max_length=200), limit: int
 
 
 @router.post("/contacts/{contact_id}/consent", response={201: ConsentOut}, summary="Record a contact's consent given or withdrawn")
-def contact_consent(request: HttpRequest, contact_id: int, payload: ConsentIn) -> Status[Any]:
+def contact_consent(request: HttpRequest, contact_id: Id, payload: ConsentIn) -> Status[Any]:
     contact = selectors.contact_get_for_user(user=request.user, contact_id=contact_id)  # type: ignore[arg-type]
     record = services.consent_record(actor=request.user, person=contact, via="api", **payload.model_dump())  # type: ignore[arg-type]
     return Status(201, record)
 
 
 @router.post("/leads/{lead_id}/consent", response={201: ConsentOut}, summary="Record a lead's consent given or withdrawn")
-def lead_consent(request: HttpRequest, lead_id: int, payload: ConsentIn) -> Status[Any]:
+def lead_consent(request: HttpRequest, lead_id: Id, payload: ConsentIn) -> Status[Any]:
     lead = selectors.lead_get_for_user(user=request.user, lead_id=lead_id)  # type: ignore[arg-type]
     record = services.consent_record(actor=request.user, person=lead, via="api", **payload.model_dump())  # type: ignore[arg-type]
     return Status(201, record)
@@ -268,6 +269,6 @@ def create_custom_field(request: HttpRequest, payload: CustomFieldIn) -> Status[
 
 
 @router.delete("/custom-fields/{field_id}", response={204: None}, summary="Remove a custom field definition (values stay on records)")
-def delete_custom_field(request: HttpRequest, field_id: int) -> Status[None]:
+def delete_custom_field(request: HttpRequest, field_id: Id) -> Status[None]:
     services.custom_field_remove(actor=request.user, field_id=field_id)  # type: ignore[arg-type]
     return Status(204, None)

@@ -8,6 +8,8 @@ from typing import Any
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
+from rapport.common.ninja import OptionalId
+
 
 class ContactPointIn(Schema):
     model_config = ConfigDict(extra="forbid")
@@ -27,8 +29,8 @@ class _RecordIn(Schema):
     """Fields shared by account, contact and lead input; every field optional so PATCH sends only changes."""
 
     model_config = ConfigDict(extra="forbid")
-    owner_id: int | None = None
-    team_id: int | None = None
+    owner_id: OptionalId = None
+    team_id: OptionalId = None
     shared_with_team: bool | None = None
     industry: str | None = Field(None, max_length=80)
     region: str | None = Field(None, max_length=80)
@@ -80,7 +82,7 @@ class _RecordOut(Schema):
 class AccountIn(_RecordIn):
     name: str | None = Field(None, max_length=200)
     kind: str | None = None
-    parent_id: int | None = None
+    parent_id: OptionalId = None
     website: str | None = Field(None, max_length=200)
     employees: int | None = Field(None, ge=0)
 
@@ -116,7 +118,7 @@ class _PersonOut(_RecordOut):
 
 
 class ContactIn(_PersonIn):
-    account_id: int | None = None
+    account_id: OptionalId = None
     department: str | None = Field(None, max_length=120)
     birthday: date | None = None
 
@@ -148,9 +150,9 @@ class InteractionIn(Schema):
     subject: str = Field(max_length=255)
     body: str = Field("", max_length=100_000)
     occurred_at: datetime | None = None
-    account_id: int | None = None
-    contact_id: int | None = None
-    lead_id: int | None = None
+    account_id: OptionalId = None
+    contact_id: OptionalId = None
+    lead_id: OptionalId = None
     concerns: str = Field("", max_length=80)
 
 

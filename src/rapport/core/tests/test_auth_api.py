@@ -30,7 +30,7 @@ def test_token_for_username_and_password_is_stored_hashed(users):
 def test_wrong_password_and_unknown_user_look_the_same(users):
     wrong = ApiClient(None).post("auth/token", {"username": "north_rep", "password": "nope"})
     unknown = ApiClient(None).post("auth/token", {"username": "nobody", "password": "nope"})
-    assert wrong.status_code == unknown.status_code == 422
+    assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert ApiToken.objects.count() == 0
 

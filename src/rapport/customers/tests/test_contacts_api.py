@@ -12,7 +12,10 @@ pytestmark = pytest.mark.django_db
 
 def test_create_contact_with_chinese_name_and_local_phone(users, api_for):
     api = api_for(users["north_rep"])
-    response = api.post("contacts", {"first_name": "伟", "last_name": "张", "phones": [{"value": "138 0013 8000"}], "emails": [{"value": "Zhang.Wei@Example.COM"}]})
+    response = api.post(
+        "contacts",
+        {"first_name": "伟", "last_name": "张", "phones": [{"value": "138 0013 8000"}], "emails": [{"value": "Zhang.Wei@Example.COM"}]},
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["full_name"] == "张伟"
@@ -28,7 +31,9 @@ def test_create_contact_with_chinese_name_and_local_phone(users, api_for):
 
 def test_invalid_email_phone_and_country_are_named(users, api_for):
     api = api_for(users["north_rep"])
-    response = api.post("contacts", {"last_name": "Smith", "emails": [{"value": "not-an-email"}], "phones": [{"value": "12"}], "country": "XX"})
+    response = api.post(
+        "contacts", {"last_name": "Smith", "emails": [{"value": "not-an-email"}], "phones": [{"value": "12"}], "country": "XX"}
+    )
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
     errors = response.json()["errors"]
