@@ -5,8 +5,9 @@ at it again: a worker killed with SIGKILL (or whose machine died) leaves it
 RUNNING for ever. Every ``rapport worker`` therefore keeps a heartbeat row
 fresh from a thread; any worker's reaper puts the RUNNING tasks of a worker
 whose heartbeat is stale back to READY (or FAILED, when that was its last
-allowed attempt). On one machine the reaper does not wait for staleness: a
-worker process that no longer exists is lost at once.
+allowed attempt). On the reaper's own machine the kernel decides instead of
+the heartbeat: a worker process that no longer exists is lost at once, and
+one that exists is not lost however late its beats.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import os
 import socket
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from django.db import connection, transaction
@@ -46,14 +47,25 @@ def process_space() -> str:
         return ""
 
 
-def _pid_alive(pid: int) -> bool:
+def _process_started_at(pid: int) -> datetime | None:
+    """When the process now holding ``pid`` started; None if there is none (or no /proc to ask)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        with open(f"/proc/{pid}/stat") as stat:
+            # The command name (field 2) may hold spaces; the fields after its ')' are fixed.
+            fields = stat.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat") as system:
+            boot = next(int(line.split()[1]) for line in system if line.startswith("btime "))
+    except (OSError, StopIteration, IndexError, ValueError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    return datetime.fromtimestamp(boot + int(fields[19]) / ticks, tz=UTC)
+
+
+def _process_gone(heartbeat: WorkerHeartbeat) -> bool:
+    """No process has the worker's pid any more, or a newer one has taken it."""
+    started = _process_started_at(heartbeat.pid)
+    # The worker writes its heartbeat after it starts; a process started later reuses the pid.
+    return started is None or started > heartbeat.started_at + timedelta(seconds=2)
 
 
 def heartbeat_register(*, worker_id: str, queues: str) -> WorkerHeartbeat:
@@ -107,14 +119,22 @@ class HeartbeatThread(threading.Thread):
 
 
 def lost_worker_ids(*, stale_after: timedelta, now: datetime | None = None) -> set[str]:
-    """Workers not heard from within ``stale_after``, and workers on this machine whose process is gone."""
+    """Workers whose process is gone, on this machine; elsewhere, workers not heard from within ``stale_after``.
+
+    On this machine the kernel knows better than the heartbeat: a worker whose
+    beats are late because a long SQLite transaction holds the write lock is
+    alive, and its task must not run twice. A worker that hangs for good is
+    recovered by killing it.
+    """
     now = now or timezone.now()
-    lost = set(WorkerHeartbeat.objects.filter(last_seen_at__lt=now - stale_after).values_list("worker_id", flat=True))
     here = process_space()
-    if here:
-        for worker_id, pid in WorkerHeartbeat.objects.filter(process_space=here).values_list("worker_id", "pid"):
-            if pid != os.getpid() and not _pid_alive(pid):
-                lost.add(worker_id)
+    lost = set()
+    for heartbeat in WorkerHeartbeat.objects.all():
+        if here and heartbeat.process_space == here:
+            if heartbeat.pid != os.getpid() and _process_gone(heartbeat):
+                lost.add(heartbeat.worker_id)
+        elif heartbeat.last_seen_at < now - stale_after:
+            lost.add(heartbeat.worker_id)
     return lost
 
 

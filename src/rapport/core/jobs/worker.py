@@ -126,13 +126,16 @@ class RapportWorker(Worker):
 
     def maintain(self) -> None:
         """Reap lost workers' tasks and fire due periodic jobs; a failure here must not stop the worker."""
-        try:
-            reap_lost_tasks(stale_after=self.stale_after)
-            self.scheduler.tick()
-        except OperationalError as exc:
-            if not is_locked_database_exception(exc):
-                raise
-            logger.info("Worker %s: database busy, maintenance postponed.", self.worker_id)
+        for step in (lambda: reap_lost_tasks(stale_after=self.stale_after), self.scheduler.tick):
+            try:
+                step()
+            except OperationalError as exc:
+                if not is_locked_database_exception(exc):
+                    raise
+                logger.info("Worker %s: database busy, maintenance postponed.", self.worker_id)
+            except Exception:
+                # A periodic job that cannot be enqueued must not stop the tasks.
+                logger.exception("Worker %s: maintenance failed", self.worker_id)
 
     def claim_next(self) -> tuple[DBTaskResult | None, bool]:
         tasks = DBTaskResult.objects.ready().filter(backend_name=self.backend_name)

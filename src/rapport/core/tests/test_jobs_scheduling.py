@@ -39,7 +39,9 @@ def running_on(worker_id: str, *, attempts: int = 1, started: datetime | None = 
     return row
 
 
-def heartbeat(worker_id: str, *, seen_ago: timedelta, pid: int | None = None, here: bool = False) -> WorkerHeartbeat:
+def heartbeat(
+    worker_id: str, *, seen_ago: timedelta, pid: int | None = None, here: bool = False, started_ago: timedelta = timedelta(hours=1)
+) -> WorkerHeartbeat:
     now = timezone.now()
     return WorkerHeartbeat.objects.create(
         worker_id=worker_id,
@@ -47,7 +49,7 @@ def heartbeat(worker_id: str, *, seen_ago: timedelta, pid: int | None = None, he
         pid=pid or 1,
         process_space=process_space() if here else "other-machine",
         queues="default",
-        started_at=now - timedelta(hours=1),
+        started_at=now - started_ago,
         last_seen_at=now - seen_ago,
     )
 
@@ -87,6 +89,21 @@ def test_a_dead_worker_process_on_this_machine_is_lost_at_once():
     lost, mine = running_on("crashed"), running_on("me")
     assert reap_lost_tasks(stale_after=STALE) == [str(lost.pk)]
     assert DBTaskResult.objects.get(pk=mine.pk).status == TaskResultStatus.RUNNING
+
+
+def test_a_live_worker_process_on_this_machine_keeps_its_task_however_late_its_beats():
+    sleeper = subprocess.Popen(["sleep", "30"])
+    try:
+        # Its beats are late (a long SQLite write holds the lock), but the process is there.
+        heartbeat("busy", seen_ago=timedelta(minutes=10), pid=sleeper.pid, here=True, started_ago=timedelta(0))
+        # This one's pid now belongs to a process that started after the worker did.
+        heartbeat("reused-pid", seen_ago=timedelta(seconds=1), pid=sleeper.pid, here=True, started_ago=timedelta(hours=1))
+        busy, reused = running_on("busy"), running_on("reused-pid")
+        assert reap_lost_tasks(stale_after=STALE) == [str(reused.pk)]
+        assert DBTaskResult.objects.get(pk=busy.pk).status == TaskResultStatus.RUNNING
+    finally:
+        sleeper.kill()
+        sleeper.wait()
 
 
 def test_a_task_whose_worker_left_no_heartbeat_is_lost_only_after_the_limit():
