@@ -7,6 +7,7 @@ from rapport.api.auth import AUTH
 from rapport.api.openapi import RapportAPI
 from rapport.core.api import router as core_router
 from rapport.customers.api import router as customers_router
+from rapport.sales.api import router as sales_router
 
 api = RapportAPI(
     title="Rapport API",
@@ -19,3 +20,4 @@ api = RapportAPI(
 errors.install(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
+api.add_router("/", sales_router)
