@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "rapport.core",
     "rapport.customers",
     "rapport.sales",
+    "rapport.dataops",
     "rapport.api",
     "rapport.web",
 ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class DataopsConfig(AppConfig):
+    name = "rapport.dataops"
+    label = "dataops"
+    verbose_name = "Data operations"
