@@ -123,7 +123,7 @@ def record_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error(None, translate_error(exc.message))
         except StaleVersion as exc:
-            return _stale(request, record_kind, record, exc, user=user, custom_fields=custom_fields)
+            return _stale(request, record_kind, record, exc, actor=user, custom_fields=custom_fields)
         else:
             messages.success(request, gettext("Saved."))
             return redirect(record_kind.url_name("detail"), pk=record.pk)

@@ -15,6 +15,9 @@
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
       return;
     }
+    document.querySelectorAll("details.filters[open], details.menu[open]").forEach(function (open) {
+      if (!open.contains(event.target)) open.removeAttribute("open");
+    });
     if (event.target.closest("[data-nav-close]")) {
       document.body.classList.remove("nav-open");
     }
@@ -136,6 +139,10 @@
     var text = event.target.closest("[data-picker-text]");
     if (text && !text.value.trim()) text.closest("[data-picker]").querySelector("[data-picker-id]").value = "";
   });
+
+  // -- after a refused save, put the cursor in the first field that needs attention --
+  var firstError = document.querySelector(".record-form .has-error input:not([type=hidden]), .record-form .has-error select, .record-form .has-error textarea");
+  if (firstError) firstError.focus();
 
   // -- keep the export link in step with the filters after an HTMX swap ------------
   document.body.addEventListener("htmx:pushedIntoHistory", function () {

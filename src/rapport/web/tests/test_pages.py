@@ -1,0 +1,124 @@
+"""Every page renders for a signed-in user; the lists filter, sort and page."""
+
+from __future__ import annotations
+
+import pytest
+
+from rapport.customers import services
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signed_out_visitors_are_sent_to_login(client):
+    response = client.get("/contacts/")
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/contacts/"
+    assert client.get("/login/").status_code == 200
+
+
+def test_login_with_the_form_lands_on_my_day(client, users):
+    response = client.post("/login/", {"username": "north_rep", "password": "correct-horse-battery"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert "My day" in client.get("/").content.decode()
+
+
+def test_every_page_renders(client_for, users, zhang):
+    lead = services.lead_create(actor=users["north_rep"], data={"last_name": "Lin", "company": "Fresh Farms"})
+    services.interaction_log(actor=users["north_rep"], channel="phone", subject="Called about renewal", contact_id=zhang.pk)
+    client = client_for(users["north_rep"])
+    account_id = zhang.account_id
+    pages = [
+        "/",
+        "/accounts/",
+        "/contacts/",
+        "/leads/",
+        "/timeline/",
+        "/accounts/new/",
+        "/contacts/new/",
+        "/leads/new/",
+        f"/accounts/{account_id}/",
+        f"/accounts/{account_id}/edit/",
+        f"/accounts/{account_id}/delete/",
+        f"/contacts/{zhang.pk}/",
+        f"/contacts/{zhang.pk}/edit/",
+        f"/contacts/{zhang.pk}/delete/",
+        f"/leads/{lead.pk}/",
+        f"/leads/{lead.pk}/edit/",
+        "/search/?q=zhang",
+        "/soon/sales/",
+        "/soon/data/",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"<html" in response.content, url
+    assert client.get("/soon/accounts/").status_code == 404
+
+
+def test_the_360_page_shows_details_timeline_contacts_and_audit(client_for, users, zhang):
+    services.interaction_log(actor=users["north_rep"], channel="email", subject="Sent the brochure", contact_id=zhang.pk)
+    client = client_for(users["north_rep"])
+    account_page = client.get(f"/accounts/{zhang.account_id}/").content.decode()
+    assert "上海华通科技" in account_page
+    assert "张伟" in account_page  # the contacts tab
+    assert "Sent the brochure" in account_page  # the contact's interaction on the account's timeline
+    contact_page = client.get(f"/contacts/{zhang.pk}/").content.decode()
+    assert "+86 138 0013 8000" in contact_page
+    assert "data-audit" in contact_page and "采购经理" in contact_page
+
+
+def test_navigation_has_every_domain_and_admin_only_for_administrators(client_for, users):
+    rep_page = client_for(users["north_rep"]).get("/").content.decode()
+    for label in (
+        "My day",
+        "Accounts",
+        "Contacts",
+        "Leads",
+        "Timeline",
+        "Sales",
+        "Marketing",
+        "Service",
+        "Analytics",
+        "Loyalty",
+        "Automation",
+        "Data",
+    ):
+        assert f"<span>{label}</span>" in rep_page, label
+    assert 'href="/admin/"' not in rep_page
+    assert 'href="/admin/"' in client_for(users["admin"]).get("/").content.decode()
+
+
+def test_list_search_filters_and_htmx_partial(client_for, users):
+    for name, industry in (("Acme", "Software"), ("Globex", "Logistics"), ("Acme Asia", "Logistics")):
+        services.account_create(actor=users["north_rep"], data={"name": name, "industry": industry})
+    client = client_for(users["north_rep"])
+    page = client.get("/accounts/", {"q": "acme", "industry": "Logistics"}).content.decode()
+    assert "Acme Asia" in page
+    assert ">Globex<" not in page and "<span>Acme</span>" not in page
+    partial = client.get("/accounts/", {"q": "globex"}, headers={"HX-Request": "true", "HX-Target": "results"})
+    assert partial.status_code == 200
+    assert b"<html" not in partial.content
+    assert b"Globex" in partial.content
+
+
+def test_a_bad_filter_is_explained_not_a_crash(client_for, users):
+    response = client_for(users["north_rep"]).get("/contacts/", {"owner_id": "abc", "sort": "shoe_size"})
+    assert response.status_code == 200
+    assert "is not an id" in response.content.decode()
+
+
+def test_sort_and_keyset_pages_forward_and_back(client_for, users):
+    for i in range(30):
+        services.contact_create(actor=users["north_rep"], data={"last_name": f"Person {i:02d}"})
+    client = client_for(users["north_rep"])
+    first = client.get("/contacts/", {"sort": "-name"})
+    names = [c.full_name for c in first.context["page"].items]
+    assert names[0] == "Person 29" and len(names) == 25
+    next_cursor = first.context["page"].next_cursor
+    second = client.get("/contacts/", {"sort": "-name", "cursor": next_cursor})
+    assert [c.full_name for c in second.context["page"].items] == [f"Person {i:02d}" for i in range(4, -1, -1)]
+    assert second.context["page"].next_cursor is None
+    back = client.get("/contacts/", {"sort": "-name", "before": second.context["page"].previous_cursor})
+    assert [c.full_name for c in back.context["page"].items] == names
+    assert back.context["page"].is_first is True

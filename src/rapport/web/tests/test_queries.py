@@ -1,0 +1,45 @@
+"""Query budgets: a list page or a 360 page costs the same with 3 rows or 30 (no N+1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rapport.customers import services
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many(users):
+    rep = users["north_rep"]
+    parent = services.account_create(actor=rep, data={"name": "Group", "tags": ["VIP"], "phones": [{"value": "021 6000 8000"}]})
+    for i in range(30):
+        account = services.account_create(
+            actor=rep,
+            data={"name": f"Account {i}", "parent_id": parent.pk, "tags": ["VIP", f"t{i}"], "phones": [{"value": f"139 {1000 + i} 2000"}]},
+        )
+        contact = services.contact_create(
+            actor=rep,
+            data={"last_name": f"Person {i}", "account_id": parent.pk, "tags": ["A"], "emails": [{"value": f"p{i}@example.com"}]},
+        )
+        services.lead_create(actor=rep, data={"last_name": f"Lead {i}", "company": "X", "tags": ["B"]})
+        services.interaction_log(actor=rep, channel="phone", subject=f"Call {i}", contact_id=contact.pk)
+        assert account.pk
+    return parent
+
+
+# session, user, the manager's scope (2), the page's rows, their tags and phones/emails, filter options...
+@pytest.mark.parametrize(
+    ("url", "budget"),
+    [("/accounts/", 11), ("/contacts/", 11), ("/leads/", 11), ("/timeline/", 6), ("/", 9), ("/search/?q=account", 11)],
+)
+def test_list_pages_stay_within_budget(client_for, users, many, django_assert_max_num_queries, url, budget):
+    client = client_for(users["manager"])
+    with django_assert_max_num_queries(budget):
+        assert client.get(url).status_code == 200
+
+
+def test_the_360_page_stays_within_budget(client_for, users, many, django_assert_max_num_queries):
+    client = client_for(users["manager"])
+    with django_assert_max_num_queries(19):
+        assert client.get(f"/accounts/{many.pk}/").status_code == 200
