@@ -62,23 +62,31 @@ class RecordKind:
         return {self.key: record}
 
 
+def _kind(*, key: str, **described: Any) -> RecordKind:
+    """A kind wired to its type's selectors and services, which follow one naming scheme."""
+    return RecordKind(
+        key=key,
+        list_for_user=getattr(selectors, f"{key}_list_for_user"),
+        get_for_user=getattr(selectors, f"{key}_get_for_user"),
+        view_360=getattr(selectors, f"{key}_360"),
+        create=getattr(services, f"{key}_create"),
+        update=getattr(services, f"{key}_update"),
+        delete=getattr(services, f"{key}_delete"),
+        **described,
+    )
+
+
 _COMMON_TAIL = (
     Column("owner", _("Owner"), css="hide-sm"),
     Column("updated_at", _("Updated"), "updated_at", css="hide-sm"),
 )
 
-ACCOUNT = RecordKind(
+ACCOUNT = _kind(
     key="account",
     plural_key="accounts",
     label=_("Account"),
     plural=_("Accounts"),
     definition=filters.ACCOUNTS,
-    list_for_user=selectors.account_list_for_user,
-    get_for_user=selectors.account_get_for_user,
-    view_360=selectors.account_360,
-    create=services.account_create,
-    update=services.account_update,
-    delete=services.account_delete,
     columns=(
         Column("name", _("Name"), "name"),
         Column("industry", _("Industry"), css="hide-sm"),
@@ -90,18 +98,12 @@ ACCOUNT = RecordKind(
     empty_hint=_("Accounts are the companies and households you sell to."),
 )
 
-CONTACT = RecordKind(
+CONTACT = _kind(
     key="contact",
     plural_key="contacts",
     label=_("Contact"),
     plural=_("Contacts"),
     definition=filters.CONTACTS,
-    list_for_user=selectors.contact_list_for_user,
-    get_for_user=selectors.contact_get_for_user,
-    view_360=selectors.contact_360,
-    create=services.contact_create,
-    update=services.contact_update,
-    delete=services.contact_delete,
     columns=(
         Column("name", _("Name"), "name"),
         Column("account", _("Account"), css="hide-sm"),
@@ -113,18 +115,12 @@ CONTACT = RecordKind(
     empty_hint=_("Contacts are the people you talk to, at an account or on their own."),
 )
 
-LEAD = RecordKind(
+LEAD = _kind(
     key="lead",
     plural_key="leads",
     label=_("Lead"),
     plural=_("Leads"),
     definition=filters.LEADS,
-    list_for_user=selectors.lead_list_for_user,
-    get_for_user=selectors.lead_get_for_user,
-    view_360=selectors.lead_360,
-    create=services.lead_create,
-    update=services.lead_update,
-    delete=services.lead_delete,
     columns=(
         Column("name", _("Name"), "name"),
         Column("company", _("Company"), css="hide-sm"),

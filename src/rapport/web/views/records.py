@@ -6,6 +6,7 @@ user may not see is a 404 here exactly as in the API.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -30,6 +31,17 @@ from rapport.web.service_errors import translate_error
 
 def _now_iso() -> str:
     return timezone.now().isoformat()
+
+
+def _attempt(form: RecordForm | InteractionForm, write: Callable[[], Any]) -> Any | None:
+    """Run the service; a refusal is put on the form (None comes back) instead of raised."""
+    try:
+        return write()
+    except ValidationFailed as exc:
+        form.apply_errors(exc)
+    except PermissionDenied as exc:
+        form.add_error(None, translate_error(exc.message))
+    return None
 
 
 def render_detail(request: HttpRequest, kind: RecordKind, pk: int, *, log_form: InteractionForm | None = None) -> HttpResponse:
@@ -86,16 +98,10 @@ def record_create(request: HttpRequest, kind: str) -> HttpResponse:
                 form.picker_labels["account_id"] = account.name
         return _form_page(request, record_kind, form)
     form = RecordForm(request.POST, kind=kind, actor=user, custom_fields=custom_fields)
-    if form.is_valid():
-        try:
-            record = record_kind.create(actor=user, data=form.to_data(), via="web")
-        except ValidationFailed as exc:
-            form.apply_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, translate_error(exc.message))
-        else:
-            messages.success(request, gettext("%(label)s “%(name)s” created.") % {"label": record_kind.label, "name": record})
-            return redirect(record_kind.url_name("detail"), pk=record.pk)
+    record = _attempt(form, lambda: record_kind.create(actor=user, data=form.to_data(), via="web")) if form.is_valid() else None
+    if record is not None:
+        messages.success(request, gettext("%(label)s “%(name)s” created.") % {"label": record_kind.label, "name": record})
+        return redirect(record_kind.url_name("detail"), pk=record.pk)
     return _form_page(request, record_kind, form, status=422)
 
 
@@ -111,20 +117,19 @@ def record_edit(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     form = RecordForm(request.POST, kind=kind, actor=user, custom_fields=custom_fields, record=record)
     if form.is_valid():
         try:
-            record_kind.update(
-                actor=user,
-                data=form.to_data(),
-                expected_version=form.cleaned_data["version"],
-                via="web",
-                **record_kind.write_kwargs(record),
+            saved = _attempt(
+                form,
+                lambda: record_kind.update(
+                    actor=user,
+                    data=form.to_data(),
+                    expected_version=form.cleaned_data["version"],
+                    via="web",
+                    **record_kind.write_kwargs(record),
+                ),
             )
-        except ValidationFailed as exc:
-            form.apply_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, translate_error(exc.message))
         except StaleVersion as exc:
             return _stale(request, record_kind, record, exc, actor=user, custom_fields=custom_fields)
-        else:
+        if saved is not None:
             messages.success(request, gettext("Saved."))
             return redirect(record_kind.url_name("detail"), pk=record.pk)
     return _form_page(request, record_kind, form, status=422)
@@ -174,9 +179,11 @@ def interaction_log(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     user = core_selectors.actor_of(request)
     record = record_kind.get(user, pk)
     form = InteractionForm(request.POST)
+    interaction = None
     if form.is_valid():
-        try:
-            interaction = services.interaction_log(
+        interaction = _attempt(
+            form,
+            lambda: services.interaction_log(
                 actor=user,
                 channel=form.cleaned_data["channel"],
                 direction=form.cleaned_data["direction"],
@@ -185,17 +192,14 @@ def interaction_log(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
                 occurred_at=form.cleaned_data["occurred_at"],
                 via="web",
                 **{record_kind.id_name: record.pk},
-            )
-        except ValidationFailed as exc:
-            form.apply_errors(exc)
-        except PermissionDenied as exc:
-            form.add_error(None, translate_error(exc.message))
-        else:
-            if is_htmx(request):
-                context = {"item": interaction, "kind": record_kind, "record": record, "log_form": InteractionForm(), "oob": True}
-                return render(request, "web/records/_logged.html", context)
-            messages.success(request, gettext("Interaction logged."))
-            return redirect(record_kind.url_name("detail"), pk=record.pk)
+            ),
+        )
+    if interaction is not None:
+        if is_htmx(request):
+            context = {"item": interaction, "kind": record_kind, "record": record, "log_form": InteractionForm(), "oob": True}
+            return render(request, "web/records/_logged.html", context)
+        messages.success(request, gettext("Interaction logged."))
+        return redirect(record_kind.url_name("detail"), pk=record.pk)
     if is_htmx(request):
         response = render(request, "web/records/_log_form.html", {"kind": record_kind, "record": record, "log_form": form}, status=200)
         response["HX-Retarget"] = "#log-form"
