@@ -30,10 +30,10 @@ def test_a_phone_sees_the_menu_button_and_the_navigation_on_demand(browser, live
         sidebar = phone.locator("#sidebar")
         toggle = phone.locator("[data-nav-toggle]")
         expect(toggle).to_be_visible()
-        assert sidebar.bounding_box()["x"] + sidebar.bounding_box()["width"] <= 0  # folded away off screen
+        expect(sidebar).not_to_be_in_viewport()  # folded away off screen
         toggle.click()
         expect(phone.locator("body")).to_have_class("nav-open")
-        phone.wait_for_function("document.getElementById('sidebar').getBoundingClientRect().x >= 0")
+        expect(sidebar).to_be_in_viewport(ratio=1)
         phone.get_by_role("link", name="Contacts").click()
         phone.wait_for_url(f"{live_server.url}/contacts/")
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the screen
