@@ -4,9 +4,12 @@ Handlers map input to a service or selector and nothing more; every
 opportunity is looked up through the user's visibility first (not yours: 404).
 """
 
+import csv
+import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -15,11 +18,14 @@ from rapport.common.pagination import keyset_page
 from rapport.core.models import User
 from rapport.core.selectors import actor_of
 from rapport.customers.api import expected_version
-from rapport.sales import deal_services, filters, selectors, services
+from rapport.sales import cost_analysis, deal_services, filters, forecast, funnel, quotas, selectors, services
 from rapport.sales.models import Opportunity
 from rapport.sales.schemas import (
     CompetitorIn,
     CompetitorOut,
+    CostAnalysisOut,
+    ForecastOut,
+    FunnelOut,
     MoveIn,
     OpportunityCompetitorIn,
     OpportunityCompetitorOut,
@@ -29,6 +35,8 @@ from rapport.sales.schemas import (
     OpportunityOut,
     OpportunityPage,
     PipelineOut,
+    QuotaIn,
+    QuotaOut,
     SalesCostIn,
     SalesCostOut,
     StageChangeOut,
@@ -204,3 +212,107 @@ def list_competitors(request: HttpRequest) -> list[Any]:
 @router.post("/competitors", response={201: CompetitorOut}, summary="Add a competitor to the list")
 def create_competitor(request: HttpRequest, payload: CompetitorIn) -> Status[Any]:
     return Status(201, deal_services.competitor_create(actor=actor_of(request), via="api", **payload.model_dump()))
+
+
+class PeriodParams(Schema):
+    start: str | None = Field(None, description="First month, YYYY-MM (default: this quarter's first month)")
+    end: str | None = Field(None, description="Last month included, YYYY-MM (default: a year after start)")
+
+
+class ForecastParams(PeriodParams):
+    period: str = Field("month", description="month or quarter")
+    group_by: str = Field("owner", description="owner, team, pipeline or none")
+    owner_id: int | None = None
+    team_id: int | None = None
+    pipeline_id: int | None = None
+
+
+class FunnelParams(PeriodParams):
+    pipeline_id: int | None = Field(None, description="The default pipeline when left out")
+    owner_id: int | None = None
+    team_id: int | None = None
+    source: str | None = None
+
+
+class CostParams(PeriodParams):
+    group_by: str = Field("owner", description="owner, source or deal (each won deal)")
+    pipeline_id: int | None = None
+
+
+def _range(params: PeriodParams) -> tuple[dt.date, dt.date]:
+    today = timezone.localdate()
+    start = filters.month_range(params.start, field="start")[0] if params.start else forecast.period_start(today, "quarter")
+    end = filters.month_range(params.end, field="end")[1] if params.end else start.replace(year=start.year + 1)
+    if end <= start:
+        raise ValidationFailed.for_field("end", "The last month is before the first.")
+    if (end - start).days > 3 * 366:
+        raise ValidationFailed.for_field("end", "At most three years at a time.")
+    return start, end
+
+
+def _forecast(request: HttpRequest, params: ForecastParams) -> forecast.Forecast:
+    start, end = _range(params)
+    return forecast.forecast(
+        user=actor_of(request),
+        start=start,
+        end=end,
+        period=params.period,
+        group_by=params.group_by,
+        owner_id=params.owner_id,
+        team_id=params.team_id,
+        pipeline_id=params.pipeline_id,
+    )
+
+
+@router.get("/forecast", response=ForecastOut, summary="Forecast: closed won, commit, best case, weighted pipeline against quota")
+def get_forecast(request: HttpRequest, params: Query[ForecastParams]) -> Any:  # type: ignore[type-arg]
+    return _forecast(request, params)
+
+
+@router.get(
+    "/forecast/export.csv",
+    summary="Export the forecast as CSV",
+    openapi_extra={"responses": {200: {"description": "CSV file", "content": {"text/csv": {}}}}},
+)
+def export_forecast(request: HttpRequest, params: Query[ForecastParams]) -> HttpResponse:  # type: ignore[type-arg]
+    result = _forecast(request, params)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="forecast.csv"'
+    csv.writer(response).writerows(forecast.forecast_csv_rows(result))
+    return response
+
+
+@router.get("/funnel", response=FunnelOut, summary="Funnel: deals per stage, conversion, days in stage, win rate")
+def get_funnel(request: HttpRequest, params: Query[FunnelParams]) -> Any:  # type: ignore[type-arg]
+    start, end = _range(params)
+    pipeline = selectors.pipeline_get(pipeline_id=params.pipeline_id) if params.pipeline_id else selectors.pipeline_default()
+    if pipeline is None:
+        raise ValidationFailed.for_field("pipeline_id", "There is no pipeline yet.")
+    return funnel.funnel(
+        user=actor_of(request),
+        pipeline=pipeline,
+        start=start,
+        end=end,
+        owner_id=params.owner_id,
+        team_id=params.team_id,
+        source=params.source,
+    )
+
+
+@router.get("/cost-analysis", response=CostAnalysisOut, summary="Sales costs per won deal, per rep or per source")
+def get_cost_analysis(request: HttpRequest, params: Query[CostParams]) -> Any:  # type: ignore[type-arg]
+    start, end = _range(params)
+    return cost_analysis.cost_analysis(
+        user=actor_of(request), start=start, end=end, group_by=params.group_by, pipeline_id=params.pipeline_id
+    )
+
+
+@router.get("/quotas", response=list[QuotaOut], summary="Quotas of the reps whose deals you see")
+def list_quotas(request: HttpRequest, user_id: int | None = None) -> list[Any]:
+    qs = quotas.quota_list_for_user(user=actor_of(request))
+    return list(qs.filter(user_id=user_id) if user_id is not None else qs[:1000])
+
+
+@router.post("/quotas", response={201: QuotaOut}, summary="Set a rep's quota for a period (their manager or an administrator)")
+def set_quota(request: HttpRequest, payload: QuotaIn) -> Status[Any]:
+    return Status(201, quotas.quota_set(actor=actor_of(request), via="api", **payload.model_dump()))

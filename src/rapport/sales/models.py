@@ -115,6 +115,9 @@ class Opportunity(VersionedModel):
     pipeline = models.ForeignKey(Pipeline, on_delete=models.PROTECT, related_name="opportunities", verbose_name=_("pipeline"))
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="opportunities", verbose_name=_("stage"))
     stage_entered_at = models.DateTimeField(_("in stage since"), default=timezone.now)
+    # The position of the furthest open or won stage ever reached: the funnel counts
+    # "reached stage k or beyond" with one GROUP BY on it.
+    furthest_position = models.PositiveSmallIntegerField(default=0, editable=False)
     status = models.CharField(_("status"), max_length=4, choices=OpportunityStatus.choices, default=OpportunityStatus.OPEN)
     forecast_category = models.CharField(
         _("forecast category"), max_length=10, choices=ForecastCategory.choices, default=ForecastCategory.PIPELINE
@@ -245,3 +248,27 @@ class SalesCost(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount} {self.currency}"
+
+
+class Quota(TimeStampedModel):
+    """What a rep is expected to win in a period (a month or a quarter), set by their manager."""
+
+    user = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("rep"))
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to (inclusive)"))
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    set_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("set by"))
+
+    class Meta:
+        ordering = ["period_start", "user_id", "id"]
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "period_start", "period_end"], name="quota_once_per_period"),
+            models.CheckConstraint(condition=Q(period_end__gte=models.F("period_start")), name="quota_period_order"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="quota_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.period_start}..{self.period_end}: {self.amount} {self.currency}"

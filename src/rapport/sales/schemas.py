@@ -191,3 +191,118 @@ class OpportunityCompetitorOut(Schema):
     @staticmethod
     def resolve_name(obj: Any) -> str:
         return obj.competitor.name
+
+
+class ForecastRowOut(Schema):
+    period: str = Field(description="2026-03 or 2026-Q1")
+    period_start: date
+    group_id: int | None
+    group_name: str
+    closed_won: Decimal
+    commit: Decimal = Field(description="Open deals in category commit or in a stage of 80% or more")
+    best_case: Decimal = Field(description="Commit plus the open deals in category best case")
+    pipeline: Decimal = Field(description="Every open deal not omitted")
+    weighted: Decimal = Field(description="Sum of amount x stage probability")
+    quota: Decimal | None
+    attainment: Decimal | None = Field(description="Closed won as a % of quota")
+    open_count: int
+    won_count: int
+
+
+class ForecastOut(Schema):
+    period: str
+    group_by: str
+    currency: str = Field(description="The base currency every amount is converted to")
+    rows: list[ForecastRowOut]
+    totals: list[ForecastRowOut]
+
+
+class FunnelStageOut(Schema):
+    stage_id: int
+    name: str
+    position: int
+    probability: int
+    is_won: bool
+    is_lost: bool
+    open_count: int
+    open_value: Decimal
+    reached: int = Field(description="Deals of the cohort that got to this stage or further")
+    conversion: Decimal | None = Field(description="% of the deals that reached the previous stage")
+    avg_days: Decimal | None = Field(description="Average days in the stage before moving on")
+
+    @staticmethod
+    def resolve_stage_id(obj: Any) -> int:
+        return int(obj.stage.pk)
+
+    @staticmethod
+    def resolve_name(obj: Any) -> str:
+        return str(obj.stage.name)
+
+    @staticmethod
+    def resolve_position(obj: Any) -> int:
+        return int(obj.stage.position)
+
+    @staticmethod
+    def resolve_probability(obj: Any) -> int:
+        return int(obj.stage.probability)
+
+    @staticmethod
+    def resolve_is_won(obj: Any) -> bool:
+        return bool(obj.stage.is_won)
+
+    @staticmethod
+    def resolve_is_lost(obj: Any) -> bool:
+        return bool(obj.stage.is_lost)
+
+
+class FunnelOut(Schema):
+    pipeline_id: int
+    start: date
+    end: date
+    currency: str
+    created: int
+    won: int
+    lost: int
+    won_value: Decimal
+    win_rate: Decimal | None = Field(description="Won as a % of the cohort's closed deals")
+    stages: list[FunnelStageOut]
+
+    @staticmethod
+    def resolve_pipeline_id(obj: Any) -> int:
+        return int(obj.pipeline.pk)
+
+
+class CostRowOut(Schema):
+    key: int | str | None
+    name: str
+    cost: Decimal
+    won_deals: int
+    won_value: Decimal
+    cost_per_won_deal: Decimal | None
+    cost_share: Decimal | None = Field(description="Cost as a % of the value won")
+
+
+class CostAnalysisOut(Schema):
+    group_by: str
+    currency: str
+    rows: list[CostRowOut]
+    total: CostRowOut
+
+
+class QuotaIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    user_id: int
+    period_start: date
+    period_end: date = Field(description="Inclusive: 2026-03-31 for March")
+    amount: Decimal = Field(ge=0, max_digits=18, decimal_places=2)
+    currency: str = Field(max_length=3)
+
+
+class QuotaOut(Schema):
+    id: int
+    user_id: int
+    period_start: date
+    period_end: date
+    amount: Decimal
+    currency: str
+    set_by_id: int | None

@@ -48,7 +48,7 @@ EDITABLE = frozenset(
         "partner_share",
     }
 )
-SERVER_FIELDS = frozenset({"id", "version", "status", "closed_at", "stage_entered_at", "created_at", "updated_at"})
+SERVER_FIELDS = frozenset({"id", "version", "status", "closed_at", "stage_entered_at", "furthest_position", "created_at", "updated_at"})
 AUDITED = (*sorted(EDITABLE), "pipeline_id", "stage_id", "status")
 # A deal's forecast category follows it into a closed stage; the owner sets it while it is open.
 OPEN_CATEGORIES = (ForecastCategory.PIPELINE, ForecastCategory.BEST_CASE, ForecastCategory.COMMIT, ForecastCategory.OMITTED)
@@ -250,7 +250,7 @@ def opportunity_create(*, actor: User, data: Mapping[str, Any], via: str = "web"
     values.setdefault("owner_id", actor.pk)
     values.setdefault("team_id", actor.team_id)
     now = timezone.now()
-    opportunity = Opportunity(pipeline=pipeline, stage=stage, stage_entered_at=now, **values)
+    opportunity = Opportunity(pipeline=pipeline, stage=stage, stage_entered_at=now, furthest_position=stage.position, **values)
     with transaction.atomic():
         opportunity.save()
         StageChange.objects.create(
@@ -320,6 +320,8 @@ def opportunity_move_stage(
         before = _snapshot(locked)
         previous_stage_id = locked.stage_id
         fields: dict[str, Any] = {"stage_id": stage.pk, "stage_entered_at": now}
+        if not stage.is_lost and stage.position > locked.furthest_position:
+            fields["furthest_position"] = stage.position
         if stage.is_closed:
             fields["status"] = OpportunityStatus.WON if stage.is_won else OpportunityStatus.LOST
             fields["forecast_category"] = ForecastCategory.CLOSED if stage.is_won else ForecastCategory.OMITTED
