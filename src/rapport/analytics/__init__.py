@@ -1,0 +1,1 @@
+"""Analytics: models that read customer transactions and score customers (CLV, market basket)."""

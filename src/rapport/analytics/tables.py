@@ -1,0 +1,229 @@
+"""Reading columns of an analyst's CSV file into numpy arrays, with errors that name the column.
+
+A plain CSV (no quotes) is split with vectorised byte operations, which reads millions of lines in
+seconds; a file with quoted fields goes through the csv module instead.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+Bytes = npt.NDArray[np.bytes_]
+
+
+class TableError(ValueError):
+    """The file cannot be read as asked; the message names the file, column or value."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column's cells as (start, length) slices of the file's bytes."""
+
+    name: str
+    option: str
+    data: npt.NDArray[np.uint8]
+    start: npt.NDArray[np.int64]
+    length: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def byte(self, k: int) -> npt.NDArray[np.uint8]:
+        """The k-th byte of every cell (0 past a cell's end)."""
+        return np.where(self.length > k, self.data[np.minimum(self.start + k, len(self.data) - 1)], 0).astype(np.uint8)
+
+    def text(self) -> Bytes:
+        size = max(int(self.length.max()) if len(self) else 1, 1)
+        cells = np.empty((size, len(self)), dtype=np.uint8)
+        for k in range(size):
+            cells[k] = self.byte(k)
+        return np.ascontiguousarray(cells.T).view(f"S{size}").ravel()
+
+    def _fail(self, row: int, what: str) -> TableError:
+        value = self.data[self.start[row] : self.start[row] + self.length[row]].tobytes().decode("utf-8", errors="replace")
+        return TableError(f"{self.option}: '{value}' in column '{self.name}' (row {row + 1}) is not {what}")
+
+    def _digits(self, first: int, count: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        value = np.zeros(len(self), dtype=np.int64)
+        ok = np.ones(len(self), dtype=bool)
+        for k in range(first, first + count):
+            digit = self.byte(k).astype(np.int64) - 48
+            ok &= (digit >= 0) & (digit <= 9)
+            value = value * 10 + digit
+        return value, ok
+
+    def whole_numbers(self) -> npt.NDArray[np.int64] | None:
+        """The cells as integers if every one is plain digits without leading zeros, else None."""
+        if not len(self) or self.length.min() < 1 or self.length.max() > 18:
+            return None
+        value = np.zeros(len(self), dtype=np.int64)
+        for k in range(int(self.length.max())):
+            digit = self.byte(k).astype(np.int64) - 48
+            inside = self.length > k
+            if not np.all(~inside | ((digit >= 0) & (digit <= 9))):
+                return None
+            value = np.where(inside, value * 10 + digit, value)
+        if np.any((self.byte(0) == ord("0")) & (self.length > 1)):
+            return None  # "007" and "7" are different ids
+        return value
+
+    def numbers(self) -> npt.NDArray[np.float64]:
+        """Decimal numbers ("-12.50"); anything fancier falls back to numpy's own parsing."""
+        fast = self._plain_decimals()
+        if fast is not None:
+            return fast
+        cells = self.text()
+        try:
+            numbers = cells.astype(np.float64)
+        except ValueError:
+            for row, value in enumerate(cells.tolist()):
+                try:
+                    float(value)
+                except ValueError:
+                    raise self._fail(row, "a number") from None
+            raise
+        if not np.all(np.isfinite(numbers)):
+            raise self._fail(int(np.argmax(~np.isfinite(numbers))), "a finite number")
+        return numbers
+
+    def _plain_decimals(self) -> npt.NDArray[np.float64] | None:
+        if not len(self) or self.length.min() < 1 or self.length.max() > 17:
+            return None
+        negative = self.byte(0) == ord("-")
+        mantissa = np.zeros(len(self), dtype=np.int64)
+        decimals = np.zeros(len(self), dtype=np.int64)
+        seen_point = np.zeros(len(self), dtype=bool)
+        digits = np.zeros(len(self), dtype=np.int64)
+        for k in range(int(self.length.max())):
+            raw = self.byte(k)
+            inside = (self.length > k) & ~((k == 0) & negative)
+            digit = raw.astype(np.int64) - 48
+            is_digit = inside & (digit >= 0) & (digit <= 9)
+            is_point = inside & (raw == ord(".")) & ~seen_point
+            if np.any(inside & ~is_digit & ~is_point):
+                return None
+            mantissa = np.where(is_digit, mantissa * 10 + digit, mantissa)
+            decimals += is_digit & seen_point
+            digits += is_digit
+            seen_point |= is_point
+        if np.any(digits == 0) or decimals.max() > 22:
+            return None
+        # An integer below 2^53 divided by an exact power of ten rounds exactly as float() does.
+        value = mantissa / 10.0**decimals
+        return np.where(negative, -value, value)
+
+    def iso_dates(self) -> npt.NDArray[np.datetime64] | None:
+        """YYYY-MM-DD (optionally followed by a time) as days, or None if any cell is not like that."""
+        if not len(self) or self.length.min() < 10:
+            return None
+        if not (np.all(self.byte(4) == ord("-")) and np.all(self.byte(7) == ord("-"))):
+            return None
+        if self.length.max() > 10 and not np.all((self.length == 10) | np.isin(self.byte(10), [ord("T"), ord(" ")])):
+            return None
+        year, ok_y = self._digits(0, 4)
+        month, ok_m = self._digits(5, 2)
+        day, ok_d = self._digits(8, 2)
+        if not (ok_y.all() and ok_m.all() and ok_d.all()) or np.any((month < 1) | (month > 12) | (day < 1)):
+            return None
+        months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+        dates: npt.NDArray[np.datetime64] = months.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
+        if np.any(dates.astype("datetime64[M]") != months):
+            return None  # 31 February and the like: let the slow path name the bad value
+        return dates
+
+    def dates(self, date_format: str | None = None) -> npt.NDArray[np.datetime64]:
+        """Dates as days; ISO dates parse vectorised, other formats once per distinct value."""
+        if date_format is None and (fast := self.iso_dates()) is not None:
+            return fast
+        distinct, inverse = np.unique(self.text(), return_inverse=True)
+        parsed = np.empty(len(distinct), dtype="datetime64[D]")
+        for k, raw in enumerate(distinct.tolist()):
+            text = raw.decode("utf-8", errors="replace").strip()
+            try:
+                moment = datetime.strptime(text, date_format) if date_format else datetime.fromisoformat(text)
+            except ValueError:
+                hint = f" in the format {date_format}" if date_format else "; give --date-format (e.g. %d/%m/%Y)"
+                raise self._fail(int(np.argmax(inverse.ravel() == k)), f"a date{hint}") from None
+            parsed[k] = np.datetime64(moment.date(), "D")
+        return parsed[inverse.ravel()]
+
+    def ids(self) -> npt.NDArray[np.generic]:
+        """Whole-number ids become integers (cheaper to group); anything else stays text."""
+        numbers = self.whole_numbers()
+        return numbers if numbers is not None else self.text()
+
+
+def read_columns(path: str | Path, columns: Sequence[tuple[str, str]], *, delimiter: str = ",") -> dict[str, Column]:
+    """The named columns of a CSV file with a header line.
+
+    ``columns`` pairs each column name with the option that named it, for the error messages.
+    """
+    path = Path(path)
+    if len(delimiter) != 1:
+        raise TableError("--delimiter must be one character")
+    try:
+        raw = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise TableError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if raw[:3].tobytes() == b"\xef\xbb\xbf":
+        raw = raw[3:]
+    if (raw == ord('"')).any():
+        raw = _rewrite_quoted(path, delimiter)
+    if (raw == 13).any():
+        raw = raw[raw != 13]
+    end = len(raw)
+    while end and raw[end - 1] == 10:
+        end -= 1
+    raw = raw[:end]
+    if end == 0:
+        raise TableError(f"{path} is empty: it needs a header line and at least one row")
+    newlines = raw == 10
+    first_newline = int(np.argmax(newlines)) if newlines.any() else end
+    header = raw[:first_newline].tobytes().decode("utf-8", errors="replace").split(delimiter)
+    positions = {}
+    for name, option in columns:
+        if name not in header:
+            raise TableError(f"{option}: no column '{name}' in {path} (its columns: {', '.join(header)})")
+        positions[name] = (header.index(name), option)
+    if first_newline >= end:
+        raise TableError(f"{path} has a header but no rows")
+    return _split(raw[first_newline + 1 :], len(header), positions, path, ord(delimiter))
+
+
+def _split(body: npt.NDArray[np.uint8], width: int, positions: dict[str, tuple[int, str]], path: Path, delimiter: int) -> dict[str, Column]:
+    is_newline = body == 10
+    is_delimiter = body == delimiter
+    ends = np.r_[np.flatnonzero(is_newline | is_delimiter), len(body)]
+    n_lines = int(is_newline.sum()) + 1
+    # Every line has `width` fields exactly when the count adds up and each width-th boundary ends a line.
+    if len(ends) != n_lines * width or not is_newline[ends.reshape(n_lines, width)[:-1, -1]].all():
+        line_starts = np.r_[0, np.flatnonzero(is_newline) + 1]
+        fields = np.add.reduceat(is_delimiter.astype(np.int64), line_starts) + 1
+        bad = int(np.argmax(fields != width))
+        raise TableError(f"{path}, line {bad + 2}: {fields[bad]} fields where the header has {width}")
+    grid = ends.reshape(n_lines, width)
+    out = {}
+    for name, (j, option) in positions.items():
+        stop = grid[:, j]
+        start = grid[:, j - 1] + 1 if j else np.r_[0, grid[:-1, -1] + 1]
+        out[name] = Column(name=name, option=option, data=body, start=start, length=stop - start)
+    return out
+
+
+def _rewrite_quoted(path: Path, delimiter: str) -> npt.NDArray[np.uint8]:
+    """Quoted fields may hide delimiters and newlines: let the csv module unquote them once."""
+    replacement = " " if delimiter != " " else "_"
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        lines = [
+            delimiter.join(cell.replace(delimiter, replacement).replace("\n", " ").replace("\r", " ") for cell in row)
+            for row in csv.reader(handle, delimiter=delimiter)
+            if row
+        ]
+    return np.frombuffer("\n".join(lines).encode(), dtype=np.uint8)
