@@ -64,3 +64,13 @@ def api_for(db: Any) -> Callable[..., ApiClient]:
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness would dominate a suite that creates many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Any:
+    # Login throttles and API rate limits count in the cache: each test starts at zero.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -59,19 +59,21 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.sales",
     "rapport.dataops",
-    "rapport.analytics",
     "rapport.api",
     "rapport.web",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "rapport.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rapport.api.middleware.ApiRateLimitMiddleware",
+    "rapport.api.middleware.IdempotencyMiddleware",
     "rapport.web.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -121,6 +123,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = ["rapport.core.security.ThrottledModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -146,6 +149,26 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["RAPPORT_CACHE_URL"]}
+        if os.environ.get("RAPPORT_CACHE_URL")
+        # One process (the laptop install) needs no cache server; several web
+        # processes share throttles and rate limits through Redis.
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rapport"}
+    )
+}
+
+# Behind HTTPS (production): secure cookies, HSTS and redirects.
+if _env_bool("RAPPORT_HTTPS", False):
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("RAPPORT_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -159,7 +182,6 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
-
 # Background work (rapport.core.jobs; docs/adr/0003-background-work.md).
 RAPPORT_TASK_MAX_ATTEMPTS = int(os.environ.get("RAPPORT_TASK_MAX_ATTEMPTS", "3"))
 # A worker not heard from for this long is lost: its running tasks go back to the queue.
@@ -179,6 +201,13 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rapport <crm@localhos
 RAPPORT_DEFAULT_REGION = os.environ.get("RAPPORT_DEFAULT_REGION", "CN")
 RAPPORT_BASE_CURRENCY = os.environ.get("RAPPORT_BASE_CURRENCY", "CNY")
 RAPPORT_TOKEN_DEFAULT_DAYS = int(os.environ.get("RAPPORT_TOKEN_DEFAULT_DAYS", "90"))
+RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
+RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
+RAPPORT_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("RAPPORT_LOGIN_LOCKOUT_SECONDS", "900"))
+RAPPORT_TRUSTED_PROXY_HEADER = os.environ.get("RAPPORT_TRUSTED_PROXY_HEADER", "")
+# API requests per token (or session) per minute.
+RAPPORT_API_RATE_PER_MINUTE = int(os.environ.get("RAPPORT_API_RATE_PER_MINUTE", "1200"))
+RAPPORT_IDEMPOTENCY_HOURS = int(os.environ.get("RAPPORT_IDEMPOTENCY_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from rapport.common.errors import RapportError, StaleVersion
+from rapport.common.errors import RapportError, StaleVersion, Throttled
 
 PROBLEM = "application/problem+json"
 
@@ -41,6 +41,10 @@ def install(api: NinjaAPI) -> None:
             extra["current_version"] = exc.current_version
             status = 412 if request.headers.get("If-Match") else 409
             return problem(api, request, status=status, title="Conflict" if status == 409 else exc.title, detail=exc.message, **extra)
+        if isinstance(exc, Throttled):
+            response = problem(api, request, status=429, title=exc.title, detail=exc.message)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         return problem(api, request, status=exc.status, title=exc.title, detail=exc.message, errors=exc.field_errors or None)
 
     @api.exception_handler(ValidationError)

@@ -63,3 +63,14 @@ class StaleVersion(RapportError):
 class Conflict(RapportError):
     status = 409
     title = "Conflict"
+
+
+class Throttled(RapportError):
+    """Too many attempts; the client should wait ``retry_after`` seconds."""
+
+    status = 429
+    title = "Too many requests"
+
+    def __init__(self, message: str = "", *, retry_after: int):
+        super().__init__(message or "Too many attempts; try again later.")
+        self.retry_after = retry_after

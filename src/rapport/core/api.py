@@ -48,7 +48,7 @@ class UserFilters(Schema):
 @router.post("/auth/token", auth=None, response={201: TokenOut}, summary="Get an API token for a username and password")
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     token, secret = services.token_issue_for_credentials(
-        username=payload.username, password=payload.password, scope=payload.scope, name=payload.name, days=payload.days
+        username=payload.username, password=payload.password, scope=payload.scope, name=payload.name, days=payload.days, request=request
     )
     return Status(201, {"id": token.pk, "token": secret, "scope": token.scope, "expires_at": token.expires_at})
 

@@ -14,12 +14,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import F
+from django.http import HttpRequest
 from django.utils import timezone
 
-from rapport.common.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
+from rapport.common.errors import AuthenticationFailed, NotFound, PermissionDenied, Throttled, ValidationFailed
 from rapport.common.money import validate_currency
 from rapport.core import policies
 from rapport.core.models import ApiToken, ExchangeRate, Role, Team, TokenScope, User
+from rapport.core.security import login_locked_for
 
 TOKEN_PREFIX = "rap_"  # noqa: S105 (a marker that makes leaked tokens greppable, not a secret)
 
@@ -129,8 +131,12 @@ def token_issue(
     return token, secret
 
 
-def token_issue_for_credentials(*, username: str, password: str, scope: str, name: str, days: int | None) -> tuple[ApiToken, str]:
-    user = authenticate(username=username, password=password)
+def token_issue_for_credentials(
+    *, username: str, password: str, scope: str, name: str, days: int | None, request: HttpRequest | None = None
+) -> tuple[ApiToken, str]:
+    if wait := login_locked_for(username, request):
+        raise Throttled("Too many failed sign-ins for this account or address; try again later.", retry_after=wait)
+    user = authenticate(request, username=username, password=password)
     if user is None or not user.is_active:
         # One message for unknown users and wrong passwords: no account enumeration.
         raise AuthenticationFailed("Wrong username or password.")
