@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "rapport.customers",
     "rapport.sales",
     "rapport.dataops",
+    "rapport.analytics",
     "rapport.api",
     "rapport.web",
 ]
