@@ -31,7 +31,8 @@ class Page(Generic[M]):
     limit: int
 
 
-def _encode(value: Any, pk: int) -> str:
+def encode_cursor(value: Any, pk: int) -> str:
+    """The cursor that continues after a row whose sort value is ``value``."""
     if isinstance(value, datetime | date):
         value = value.isoformat()
     elif isinstance(value, Decimal):
@@ -70,5 +71,5 @@ def keyset_page(queryset: QuerySet[M], *, sort: str, cursor: str | None, limit: 
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = _encode(getattr(last, field), last.pk)
+        next_cursor = encode_cursor(getattr(last, field), last.pk)
     return Page(items=rows, next_cursor=next_cursor, limit=limit)

@@ -98,6 +98,15 @@ def user_change_role(*, actor: User, user: User, role: str) -> User:
     return user
 
 
+def user_set_language(*, user: User, language: str) -> None:
+    """Keep the UI language a user chose; a personal preference, not customer data (no audit)."""
+    if language not in {code for code, _ in settings.LANGUAGES}:
+        raise ValidationFailed.for_field("language", f"Choose one of {', '.join(code for code, _ in settings.LANGUAGES)}.")
+    if language != user.language:
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+
+
 def user_revoke_credentials(*, user: User) -> None:
     """Invalidate every API token the user holds (logout everywhere, password change)."""
     User.objects.filter(pk=user.pk).update(credentials_epoch=F("credentials_epoch") + 1)

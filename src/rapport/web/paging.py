@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from rapport.common.pagination import _encode, keyset_page
+from rapport.common.pagination import encode_cursor, keyset_page
 
 PAGE_SIZE = 25
 
@@ -30,7 +30,7 @@ def _reverse(sort: str) -> str:
 
 
 def _cursor_of(row: Any, sort: str) -> str:
-    return _encode(getattr(row, sort.lstrip("-")), row.pk)
+    return encode_cursor(getattr(row, sort.lstrip("-")), row.pk)
 
 
 def list_page(queryset: QuerySet[Any], *, sort: str, after: str | None, before: str | None, limit: int = PAGE_SIZE) -> ListPage:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from rapport.core.models import User
+from rapport.core.services import user_set_language
 
 _LANGUAGES = {code for code, _ in settings.LANGUAGES}
 
@@ -26,7 +27,6 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     response = set_language(request)
     language = request.POST.get("language", "")
     user = request.user
-    if isinstance(user, User) and language in _LANGUAGES and language != user.language:
-        # A personal preference, not customer data: no audit entry, no version.
-        User.objects.filter(pk=user.pk).update(language=language)
+    if isinstance(user, User) and language in _LANGUAGES:
+        user_set_language(user=user, language=language)
     return response
