@@ -12,7 +12,6 @@ import os
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,

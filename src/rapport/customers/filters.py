@@ -109,7 +109,11 @@ def apply_filters(definition: ListDefinition, queryset: QuerySet[Any], params: M
         if (ident := _as_int(params, name)) is not None:
             queryset = queryset.filter(**{name: ident})
     if tag := (params.get("tag") or "").strip():
-        queryset = queryset.filter(tags__name=tag)
+        # A subquery on the tag link table, not a join: no DISTINCT, so the
+        # database can walk the sort index and stop after one page.
+        through = queryset.model._meta.get_field("tags").remote_field.through  # type: ignore[union-attr]
+        owner_column = queryset.model._meta.model_name
+        queryset = queryset.filter(pk__in=through.objects.filter(tag__name=tag).values(f"{owner_column}_id"))
     for name in ("industry", "region", "country"):
         if text := (params.get(name) or "").strip():
             queryset = queryset.filter(**{name: text.upper() if name == "country" else text})
@@ -146,6 +150,4 @@ def apply_filters(definition: ListDefinition, queryset: QuerySet[Any], params: M
                     raise ValidationFailed.for_field(f"cf_{key}", f"'{raw}' is not a number.") from None
                 wanted = int(number) if number.is_integer() else number
             queryset = queryset.filter(**{f"custom__{key}": wanted})
-    if tag:
-        queryset = queryset.distinct()
     return queryset

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from rapport.common.errors import NotFound
 from rapport.common.phones import phone_search_key
@@ -99,7 +99,17 @@ def timeline_for(
     """The customer's interactions, newest first. An account's timeline includes its contacts'."""
     qs = Interaction.objects.select_related("user", "contact", "account", "lead")
     if account is not None:
-        qs = qs.filter(Q(account=account) | Q(contact__account=account))
+        # Two index walks instead of one OR over a join, which would scan and
+        # sort the whole table: the account's own interactions, and those of
+        # its contacts (logged before the contact joined the account, say).
+        own = Interaction.objects.filter(account=account).order_by("-occurred_at", "-id").values_list("id", "occurred_at")[:limit]
+        via_contacts = (
+            Interaction.objects.filter(contact__in=Contact.objects.filter(account=account).values("id"))
+            .order_by("-occurred_at", "-id")
+            .values_list("id", "occurred_at")[:limit]
+        )
+        newest = sorted({*own, *via_contacts}, key=lambda row: (row[1], row[0]), reverse=True)[:limit]
+        qs = qs.filter(pk__in=[pk for pk, _ in newest])
     elif contact is not None:
         qs = qs.filter(contact=contact)
     elif lead is not None:
