@@ -306,3 +306,97 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class ActivityKind(models.TextChoices):
+    TASK = "task", _("To-do")
+    CALL = "call", _("Call")
+    MEETING = "meeting", _("Meeting")
+
+
+class ActivityStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class ActivityPriority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+
+
+class Activity(VersionedModel):
+    """A to-do, call or meeting someone must do, optionally about a customer or another record.
+
+    Visibility follows the owner like a customer record (see ``customers.activity_selectors``);
+    attendees and the person who handed the work over see it too.
+    """
+
+    kind = models.CharField(_("kind"), max_length=8, choices=ActivityKind.choices, default=ActivityKind.TASK)
+    subject = models.CharField(_("subject"), max_length=255)
+    details = models.TextField(_("details"), blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.OPEN)
+    priority = models.CharField(_("priority"), max_length=8, choices=ActivityPriority.choices, default=ActivityPriority.NORMAL)
+    due_at = models.DateTimeField(_("due"))
+    ends_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    location = models.CharField(_("location"), max_length=255, blank=True)
+    reminder_at = models.DateTimeField(_("remind at"), null=True, blank=True)
+    # Set in the transaction that queues the reminder email: the reminder fires once.
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The owner closed the browser reminder; a later reminder_at (snooze) shows it again.
+    reminder_dismissed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    owner = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("owner"))
+    team = models.ForeignKey("core.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("team"))
+    shared_with_team = models.BooleanField(_("shared with team"), default=False)
+    created_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False)
+    attendees = models.ManyToManyField("core.User", blank=True, related_name="+", verbose_name=_("attendees"))
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="activities", verbose_name=_("account")
+    )
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.CASCADE, related_name="activities", verbose_name=_("contact")
+    )
+    lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="activities", verbose_name=_("lead"))
+    # Any other record it is about (an opportunity, a contract...), as "app.model:id".
+    concerns = models.CharField(_("concerns"), max_length=80, blank=True, db_index=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["owner", "status", "due_at"], name="activity_owner_due_idx"),
+            models.Index(fields=["due_at", "id"], name="activity_due_idx"),
+            models.Index(
+                fields=["reminder_at"],
+                condition=models.Q(reminded_at__isnull=True, status="open"),
+                name="activity_reminder_due_idx",
+            ),
+            models.Index(fields=["account", "status", "due_at"], name="activity_account_idx"),
+            models.Index(fields=["contact", "status", "due_at"], name="activity_contact_idx"),
+            models.Index(fields=["lead", "status", "due_at"], name="activity_lead_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__isnull=True) | models.Q(ends_at__gte=models.F("due_at")), name="activity_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class CalendarFeed(TimeStampedModel):
+    """A user's private calendar subscription link. Only the SHA-256 of its secret is stored."""
+
+    user = models.OneToOneField("core.User", on_delete=models.CASCADE, related_name="calendar_feed")
+    key_hash = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"calendar feed of {self.user_id}"
