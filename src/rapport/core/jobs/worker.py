@@ -1,9 +1,12 @@
 """The Rapport worker: django-tasks-db's worker with heartbeats, a reaper, retries and a scheduler.
 
-It reuses django-tasks-db's ``Worker`` for its configuration and signal
-handling (SIGTERM/SIGINT finish the running task, then stop; a second signal
-stops at once and puts the task back), and replaces the loop and the running
-of a task:
+It reuses django-tasks-db's ``Worker`` for its configuration and replaces
+the loop, the signal handling and the running of a task:
+
+* SIGTERM/SIGINT let the running task finish, then the worker stops; a second
+  signal stops the task at once and puts it back in the queue. (The package
+  exits from inside the signal handler whenever no task runs, which can cut a
+  database write in half; here the handler only sets a flag and wakes the loop.)
 
 * each loop turn reaps lost workers' tasks and ticks the scheduler (at most
   every ``maintenance_every`` seconds), then claims and runs one task;
@@ -17,12 +20,15 @@ from __future__ import annotations
 
 import logging
 import random
+import signal
+import threading
 import time
 from datetime import datetime, timedelta
 from traceback import format_exception
+from types import FrameType
 from typing import Any
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -79,6 +85,16 @@ class RapportWorker(Worker):
         self.maintenance_every = maintenance_every
         self.rng = rng or random.Random()
         self._last_maintenance = float("-inf")
+        self._wake = threading.Event()
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        if not self.running and self.running_task:
+            logger.warning("Received %s again: stopping the running task; it goes back to the queue.", signal.strsignal(signum))
+            self.reset_signals()
+            raise SystemExit(1)
+        logger.warning("Received %s: stopping after the running task (send it again to stop at once).", signal.strsignal(signum))
+        self.running = False
+        self._wake.set()
 
     @property
     def queues_label(self) -> str:
@@ -104,9 +120,11 @@ class RapportWorker(Worker):
                 if self.max_tasks is not None and self._run_tasks >= self.max_tasks:
                     return
                 if self.running and not ran:
-                    time.sleep(self.interval)
+                    self._wake.wait(self.interval)
         finally:
             heartbeat.stop()
+            # A forced stop may have cut a transaction: start from a fresh connection.
+            connection.close()
             try:
                 heartbeat_remove(worker_id=self.worker_id)
             finally:

@@ -55,6 +55,13 @@ def write_batch(batch: str, marker: str) -> int:
 
 
 @task()
+def nap(marker: str, seconds: float) -> str:
+    Path(marker).write_text("started")
+    time.sleep(seconds)
+    return "rested"
+
+
+@task()
 def mark_slot() -> None:
     return None
 
@@ -123,14 +130,17 @@ def start_worker(shared_db: SharedDatabase, tmp_path: Path) -> Iterator[Callable
             process.wait(timeout=10)
 
 
+def worker_logs(folder: Path) -> str:
+    return "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for log in sorted(folder.glob("*.log")))
+
+
 def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, logs: Path) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if value := condition():
             return value
         time.sleep(0.1)
-    output = "\n".join(f"--- {log.name}\n{log.read_text(errors='replace')[-3000:]}" for log in sorted(logs.glob("*.log")))
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{output}")
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{worker_logs(logs)}")
 
 
 def stop_gracefully(process: subprocess.Popen[bytes]) -> int:
@@ -172,7 +182,7 @@ def test_a_task_killed_mid_run_is_retried_and_leaves_one_complete_set_of_rows(sh
     assert [(e.record_id, e.record_repr) for e in entries] == [(n, "B-1") for n in range(ROWS)]
     assert list(IdempotencyKey.objects.using(db).values_list("key", flat=True)) == ["batch:B-1"]
 
-    assert stop_gracefully(rescuer) == 0
+    assert stop_gracefully(rescuer) == 0, worker_logs(tmp_path)
     assert WorkerHeartbeat.objects.using(db).count() == 0
 
 
@@ -199,7 +209,7 @@ def test_two_workers_fire_each_schedule_slot_exactly_once(shared_db, start_worke
         what="three slots fired while both workers ran",
         logs=tmp_path,
     )
-    assert [stop_gracefully(worker) for worker in workers] == [0, 0]
+    assert [stop_gracefully(worker) for worker in workers] == [0, 0], worker_logs(tmp_path)
 
     slots = list(ScheduleSlot.objects.using(db).filter(job="every-second"))
     fired = DBTaskResult.objects.using(db).filter(task_path=mark_slot.module_path)
@@ -210,3 +220,21 @@ def test_two_workers_fire_each_schedule_slot_exactly_once(shared_db, start_worke
     assert ScheduleSlot.objects.using(db).filter(job="prune-finished-tasks").count() == 1
     assert DBTaskResult.objects.using(db).filter(task_path="rapport.core.jobs.maintenance.prune_finished_tasks").count() == 1
     assert WorkerHeartbeat.objects.using(db).count() == 0
+
+
+def test_sigterm_lets_the_running_task_finish_then_stops(shared_db, start_worker, tmp_path):
+    db = shared_db.alias
+    marker = tmp_path / "napping"
+    result = DBTaskResult.objects.using(db).create(
+        args_kwargs={"args": [], "kwargs": {"marker": str(marker), "seconds": 1.5}},
+        task_path=nap.module_path,
+        backend_name="default",
+        run_after=get_date_max(),
+    )
+    worker = start_worker("polite")
+    wait_for(marker.exists, timeout=30, what="the task to start", logs=tmp_path)
+    assert stop_gracefully(worker) == 0, worker_logs(tmp_path)
+    row = DBTaskResult.objects.using(db).get(pk=result.pk)
+    assert (row.status, row.return_value) == (TaskResultStatus.SUCCESSFUL, "rested")
+    assert WorkerHeartbeat.objects.using(db).count() == 0
+    assert "Received Terminated: stopping after the running task" in (tmp_path / "polite.log").read_text()
