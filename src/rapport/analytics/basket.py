@@ -28,7 +28,10 @@ IntArray = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Baskets:
-    """Baskets as compressed rows of item codes; ``items[code]`` is the item's own label."""
+    """Baskets as compressed rows of item codes; ``items[code]`` is the item's own label.
+
+    Codes number the items from the most popular down and each row is sorted by code.
+    """
 
     indptr: IntArray
     codes: IntArray
@@ -66,8 +69,15 @@ def baskets_from_pairs(*, baskets: npt.ArrayLike, items: npt.ArrayLike) -> Baske
     if len(basket_codes) != len(item_codes):
         raise ValueError("baskets and items must have the same length")
     n_items = max(len(labels), 1)
+    # Codes count from the most popular item down: FP-growth wants each basket in that order, and
+    # numbering items so makes the one sort below do it (popularity counts repeated lines too,
+    # which only affects the order, never the result).
+    popularity = np.argsort(-np.bincount(item_codes, minlength=len(labels)), kind="stable")
+    code_of = np.empty(len(labels), dtype=np.int64)
+    code_of[popularity] = np.arange(len(labels))
+    labels = labels[popularity]
     # A stable sort is fast on order lines that already come basket by basket.
-    keys = np.sort(basket_codes * n_items + item_codes, kind="stable")
+    keys = np.sort(basket_codes * n_items + code_of[item_codes], kind="stable")
     pairs = keys[np.r_[True, keys[1:] != keys[:-1]]] if len(keys) else keys
     rows = pairs // n_items
     n_baskets = int(rows[-1]) + 1 if len(rows) else 0
@@ -138,19 +148,16 @@ def frequent_itemsets(data: Baskets, *, min_support: float, max_length: int | No
         return []
     min_count = minimum_count(min_support, n)
     item_counts = np.bincount(data.codes, minlength=len(data.items))
-    frequent_codes = np.flatnonzero(item_counts >= min_count)
-    # Rank 0 is the most frequent item; ties keep code order so results are deterministic.
-    by_count = frequent_codes[np.argsort(-item_counts[frequent_codes], kind="stable")]
-    rank_of_code = np.full(len(data.items), -1, dtype=np.int64)
-    rank_of_code[by_count] = np.arange(len(by_count))
-    entry_rank = rank_of_code[data.codes]
-    kept = entry_rank >= 0
-    rows = np.repeat(np.arange(n), np.diff(data.indptr))[kept]
-    # Sorting by (basket, rank) puts each basket in rank order.
-    keys = np.sort(rows * max(len(by_count), 1) + entry_rank[kept], kind="stable")
-    rows, ranks = keys // max(len(by_count), 1), keys % max(len(by_count), 1)
-    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, dtype=np.int64)
-    row_start = np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+    frequent = item_counts >= min_count
+    by_count = np.flatnonzero(frequent)
+    # Renumbering the frequent items 0..k-1 keeps their order, so each basket stays sorted.
+    rank_of_code = np.cumsum(frequent) - 1
+    kept = frequent[data.codes]
+    ranks = rank_of_code[data.codes[kept]]
+    kept_per_row = np.add.reduceat(kept, data.indptr[:-1], dtype=np.int64) if len(kept) else np.zeros(n, dtype=np.int64)
+    kept_per_row[np.diff(data.indptr) == 0] = 0
+    starts = np.cumsum(kept_per_row) - kept_per_row
+    row_start = np.repeat(starts, kept_per_row)
     rank_dtype = np.int16 if len(by_count) < 2**15 else np.int64
     found: list[tuple[tuple[int, ...], int]] = []
     _mine(ranks.astype(rank_dtype), row_start, np.bincount(ranks, minlength=len(by_count)), (), min_count, found)

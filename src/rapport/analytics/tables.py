@@ -10,6 +10,7 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -35,16 +36,41 @@ class Column:
     def __len__(self) -> int:
         return len(self.start)
 
+    @cached_property
+    def width(self) -> int:
+        return max(int(self.length.max()) if len(self) else 1, 1)
+
+    def _gather(self, offsets: npt.NDArray[np.int64], k: int) -> npt.NDArray[np.uint8]:
+        index = offsets + k
+        # Cells come in file order, so the first and last indices bound them all.
+        if len(index) and (int(index[0]) < 0 or int(index[-1]) >= len(self.data)):
+            index = np.clip(index, 0, len(self.data) - 1)
+        return self.data[index]
+
+    @cached_property
+    def _left(self) -> npt.NDArray[np.uint8]:
+        """Cells left-aligned, one row per byte position (so each row is contiguous), zero past the end."""
+        cells = np.empty((self.width, len(self)), dtype=np.uint8)
+        for k in range(self.width):
+            cells[k] = self._gather(self.start, k) * (self.length > k)
+        return cells
+
+    @cached_property
+    def _right(self) -> npt.NDArray[np.uint8]:
+        """Cells right-aligned and padded with '0' in front: digits then add up without masks."""
+        cells = np.empty((self.width, len(self)), dtype=np.uint8)
+        stop = self.start + self.length
+        for k in range(self.width):
+            padding = self.length < self.width - k
+            cells[k] = np.where(padding, ord("0"), self._gather(stop, k - self.width))
+        return cells
+
     def byte(self, k: int) -> npt.NDArray[np.uint8]:
         """The k-th byte of every cell (0 past a cell's end)."""
-        return np.where(self.length > k, self.data[np.minimum(self.start + k, len(self.data) - 1)], 0).astype(np.uint8)
+        return self._left[k] if k < self.width else np.zeros(len(self), dtype=np.uint8)
 
     def text(self) -> Bytes:
-        size = max(int(self.length.max()) if len(self) else 1, 1)
-        cells = np.empty((size, len(self)), dtype=np.uint8)
-        for k in range(size):
-            cells[k] = self.byte(k)
-        return np.ascontiguousarray(cells.T).view(f"S{size}").ravel()
+        return np.ascontiguousarray(self._left.T).view(f"S{self.width}").ravel()
 
     def _fail(self, row: int, what: str) -> TableError:
         value = self.data[self.start[row] : self.start[row] + self.length[row]].tobytes().decode("utf-8", errors="replace")
@@ -54,22 +80,21 @@ class Column:
         value = np.zeros(len(self), dtype=np.int64)
         ok = np.ones(len(self), dtype=bool)
         for k in range(first, first + count):
-            digit = self.byte(k).astype(np.int64) - 48
-            ok &= (digit >= 0) & (digit <= 9)
+            digit = self.byte(k) - np.uint8(48)  # wraps below '0', so one comparison tests a digit
+            ok &= digit <= 9
             value = value * 10 + digit
         return value, ok
 
     def whole_numbers(self) -> npt.NDArray[np.int64] | None:
         """The cells as integers if every one is plain digits without leading zeros, else None."""
-        if not len(self) or self.length.min() < 1 or self.length.max() > 18:
+        if not len(self) or self.length.min() < 1 or self.width > 18:
             return None
         value = np.zeros(len(self), dtype=np.int64)
-        for k in range(int(self.length.max())):
-            digit = self.byte(k).astype(np.int64) - 48
-            inside = self.length > k
-            if not np.all(~inside | ((digit >= 0) & (digit <= 9))):
+        for row in self._right:
+            digit = row - np.uint8(48)
+            if np.any(digit > 9):
                 return None
-            value = np.where(inside, value * 10 + digit, value)
+            value = value * 10 + digit
         if np.any((self.byte(0) == ord("0")) & (self.length > 1)):
             return None  # "007" and "7" are different ids
         return value
@@ -94,29 +119,26 @@ class Column:
         return numbers
 
     def _plain_decimals(self) -> npt.NDArray[np.float64] | None:
-        if not len(self) or self.length.min() < 1 or self.length.max() > 17:
+        if not len(self) or self.length.min() < 1 or self.width > 17:
             return None
         negative = self.byte(0) == ord("-")
+        first_digit = self.width - self.length + negative  # row of _right holding each cell's first digit
         mantissa = np.zeros(len(self), dtype=np.int64)
-        decimals = np.zeros(len(self), dtype=np.int64)
-        seen_point = np.zeros(len(self), dtype=bool)
-        digits = np.zeros(len(self), dtype=np.int64)
-        for k in range(int(self.length.max())):
-            raw = self.byte(k)
-            inside = (self.length > k) & ~((k == 0) & negative)
-            digit = raw.astype(np.int64) - 48
-            is_digit = inside & (digit >= 0) & (digit <= 9)
-            is_point = inside & (raw == ord(".")) & ~seen_point
-            if np.any(inside & ~is_digit & ~is_point):
+        decimals = np.zeros(len(self), dtype=np.int8)
+        points = np.zeros(len(self), dtype=np.int8)
+        for k, row in enumerate(self._right):
+            digit = row - np.uint8(48)
+            is_digit = digit <= 9
+            is_point = row == ord(".")
+            if not np.all(is_digit | is_point | (k < first_digit)):
                 return None
-            mantissa = np.where(is_digit, mantissa * 10 + digit, mantissa)
-            decimals += is_digit & seen_point
-            digits += is_digit
-            seen_point |= is_point
-        if np.any(digits == 0) or decimals.max() > 22:
+            points += is_point
+            decimals += is_digit & (points > 0)
+            mantissa = np.where(is_point, mantissa, mantissa * 10 + np.where(is_digit, digit, 0))
+        if np.any(points > 1) or np.any(self.length - negative - points < 1):
             return None
         # An integer below 2^53 divided by an exact power of ten rounds exactly as float() does.
-        value = mantissa / 10.0**decimals
+        value = mantissa / 10.0 ** decimals.astype(np.int64)
         return np.where(negative, -value, value)
 
     def iso_dates(self) -> npt.NDArray[np.datetime64] | None:
