@@ -238,3 +238,27 @@ def test_sigterm_lets_the_running_task_finish_then_stops(shared_db, start_worker
     assert (row.status, row.return_value) == (TaskResultStatus.SUCCESSFUL, "rested")
     assert WorkerHeartbeat.objects.using(db).count() == 0
     assert "Received Terminated: stopping after the running task" in (tmp_path / "polite.log").read_text()
+
+
+def test_a_second_sigterm_stops_the_task_at_once_and_puts_it_back(shared_db, start_worker, tmp_path):
+    db = shared_db.alias
+    marker = tmp_path / "napping"
+    result = DBTaskResult.objects.using(db).create(
+        args_kwargs={"args": [], "kwargs": {"marker": str(marker), "seconds": 60}},
+        task_path=nap.module_path,
+        backend_name="default",
+        run_after=get_date_max(),
+    )
+    worker = start_worker("impatient")
+    wait_for(marker.exists, timeout=30, what="the task to start", logs=tmp_path)
+    worker.send_signal(signal.SIGTERM)
+    wait_for(
+        lambda: "stopping after the running task" in (tmp_path / "impatient.log").read_text(),
+        timeout=10,
+        what="the first signal",
+        logs=tmp_path,
+    )
+    assert stop_gracefully(worker) == 1, worker_logs(tmp_path)
+    row = DBTaskResult.objects.using(db).get(pk=result.pk)
+    assert (row.status, row.worker_ids, row.exception_class_path) == (TaskResultStatus.READY, ["impatient"], "builtins.SystemExit")
+    assert WorkerHeartbeat.objects.using(db).count() == 0
