@@ -173,7 +173,9 @@ class ScheduleSlot(models.Model):
     slot = models.DateTimeField(_("slot"))
     claimed_by = models.CharField(_("claimed by"), max_length=64)
     claimed_at = models.DateTimeField(_("claimed at"), default=timezone.now)
-    task_result = models.ForeignKey("django_tasks_database.DBTaskResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    task_result = models.ForeignKey(
+        "django_tasks_database.DBTaskResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-slot", "job"]
