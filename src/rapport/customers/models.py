@@ -64,6 +64,8 @@ class Account(CustomerRecord):
             models.Index(fields=["name", "id"], name="account_name_idx"),
             models.Index(fields=["owner", "name"], name="account_owner_idx"),
             models.Index(fields=["team", "name"], name="account_team_idx"),
+            models.Index(fields=["region", "name", "id"], name="account_region_idx"),
+            models.Index(fields=["industry", "name", "id"], name="account_industry_idx"),
         ]
 
     def __str__(self) -> str:
@@ -102,6 +104,11 @@ class Contact(Person):
             models.Index(fields=["owner", "full_name"], name="contact_owner_idx"),
             models.Index(fields=["team", "full_name"], name="contact_team_idx"),
             models.Index(fields=["-created_at", "-id"], name="contact_created_idx"),
+            # The list's common filters, each ending in the default sort so a
+            # filtered first page is an index walk that stops after one page.
+            models.Index(fields=["region", "full_name", "id"], name="contact_region_idx"),
+            models.Index(fields=["industry", "full_name", "id"], name="contact_industry_idx"),
+            models.Index(fields=["account", "full_name"], name="contact_account_idx"),
         ]
 
     def __str__(self) -> str:
