@@ -1,0 +1,82 @@
+"""What the pages' access-control matrix (``test_pages_matrix.py``) needs to know.
+
+The matrix walks the URL conf. A page with an id kwarg must be registered in
+``PAGES`` with a factory of a record one user owns (or in ``PAGE_NOT_OWNED``
+with a reason), so a page added later cannot escape the matrix. Pages
+registered before their app mounts them are checked once it does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Model
+
+from tests.security.registry import Owned, _account, _contact, _lead, _opportunity
+
+
+def _activity(owner: Any, mark: str) -> Model:
+    from rapport.customers.activities import activity_create
+
+    return activity_create(
+        actor=owner, kind="task", subject=f"Call back {mark}", due_at="2026-06-30T09:00:00+00:00", reminder_at="2026-06-30T08:00:00+00:00"
+    )
+
+
+# URL name -> factory of the record whose id fills the page's id kwarg. A page
+# with an id kwarg missing here (and from PAGE_NOT_OWNED) fails the matrix.
+_PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
+    **{
+        f"web:{kind}_{page}": factory
+        for kind, factory in (("account", _account), ("contact", _contact), ("lead", _lead))
+        for page in ("detail", "edit", "delete", "log")
+    },
+    **{
+        f"sales:{page}": _opportunity
+        for page in ("opportunity_detail", "opportunity_edit", "opportunity_move", "cost_add", "contact_add", "competitor_add")
+    },
+    **{
+        f"web:{page}": _activity
+        for page in (
+            "activity_edit",
+            "activity_delete",
+            "activity_complete",
+            "activity_cancel",
+            "activity_reopen",
+            "activity_ics",
+            "reminder_dismiss",
+            "reminder_snooze",
+        )
+    },
+    "web:record_activities": _contact,
+}
+PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTORIES.items()}
+
+# Pages whose kwargs besides the id need a value (the kind of record the id is of).
+PAGE_OTHER_KWARGS: dict[str, dict[str, str]] = {"web:record_activities": {"kind": "contact"}}
+
+# Pages with an id that is not owned customer data, and why.
+PAGE_NOT_OWNED = {
+    "sales:pipeline_board": "pipelines are shared configuration; the cards on the board are filtered by the opportunity selectors",
+}
+
+# Pages whose kwargs are not ids: example values to reach them with.
+PAGE_EXAMPLE_KWARGS: dict[str, list[dict[str, str]]] = {
+    "web:coming_soon": [{"domain": "marketing"}],
+    "web:pick": [{"kind": "account"}, {"kind": "contact"}, {"kind": "lead"}],
+}
+
+# Pages reached by a secret in the URL instead of a sign-in (calendar apps
+# cannot sign in): a guessed secret must be a 404.
+PAGE_SECRET_URLS = {"web:calendar_feed": "secret"}
+
+# Pages that are not behind the sign-in, or not reached by GET, and why.
+PAGE_EXCEPTIONS = {
+    "web:login": "the sign-in page itself",
+    "web:logout": "POST only (GET is 405); signing out needs no sign-in",
+    "web:set_language": "POST only (GET is 405); the language can be chosen before signing in",
+}
+# URL prefixes outside the page matrix: the API has its own matrix, the admin
+# site its own test (administrators only), i18n and static files hold no data.
+PAGE_PREFIXES_OUTSIDE = ("api/", "admin/", "i18n/", "static/")
