@@ -240,14 +240,7 @@ class CostParams(PeriodParams):
 
 
 def _range(params: PeriodParams) -> tuple[dt.date, dt.date]:
-    today = timezone.localdate()
-    start = filters.month_range(params.start, field="start")[0] if params.start else forecast.period_start(today, "quarter")
-    end = filters.month_range(params.end, field="end")[1] if params.end else start.replace(year=start.year + 1)
-    if end <= start:
-        raise ValidationFailed.for_field("end", "The last month is before the first.")
-    if (end - start).days > 3 * 366:
-        raise ValidationFailed.for_field("end", "At most three years at a time.")
-    return start, end
+    return filters.period_range(params.start, params.end, today=timezone.localdate())
 
 
 def _forecast(request: HttpRequest, params: ForecastParams) -> forecast.Forecast:

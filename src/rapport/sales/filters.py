@@ -83,3 +83,17 @@ def apply_filters(queryset: QuerySet[Opportunity], params: Mapping[str, Any]) ->
             raise ValidationFailed.for_field("q", "At most 200 characters.")
         queryset = queryset.filter(name__icontains=q)
     return queryset
+
+
+def period_range(start: str | None, end: str | None, *, today: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last month (YYYY-MM, inclusive) as a half-open range of days.
+
+    Defaults: this quarter's first month, and a year after the start.
+    """
+    first = month_range(start, field="start")[0] if start else dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    after = month_range(end, field="end")[1] if end else first.replace(year=first.year + 1)
+    if after <= first:
+        raise ValidationFailed.for_field("end", "The last month is before the first.")
+    if (after - first).days > 3 * 366:
+        raise ValidationFailed.for_field("end", "At most three years at a time.")
+    return first, after

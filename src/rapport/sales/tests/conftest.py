@@ -42,3 +42,15 @@ def make_deal(pipeline: Any, make_account: Callable[..., Any]) -> Callable[..., 
         return opportunity_create(actor=owner, data={**values, **data}, via="test")
 
     return make
+
+
+@pytest.fixture
+def client_for(db: Any) -> Callable[[Any], Any]:
+    from django.test import Client
+
+    def make(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

@@ -46,7 +46,7 @@ def test_every_page_renders(client_for, users, zhang):
         f"/leads/{lead.pk}/",
         f"/leads/{lead.pk}/edit/",
         "/search/?q=zhang",
-        "/soon/sales/",
+        "/soon/marketing/",
         "/soon/data/",
     ]
     for url in pages:

@@ -1,0 +1,86 @@
+"""The pipeline board: one column per stage with its cards, count and total.
+
+Two queries whatever the number of deals: the column figures (GROUP BY stage
+and currency) and the cards. Open stages show every card that passes the
+filters; won and lost columns show the latest few, since they only grow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from rapport.core.models import User
+from rapport.sales import filters, selectors
+from rapport.sales.forecast import Converter
+from rapport.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage
+
+CLOSED_CARDS = 20
+BOARD_FILTERS = ("owner_id", "team_id", "close_month")
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    total: Decimal = Decimal(0)
+    weighted: Decimal = Decimal(0)
+    cards: list[Opportunity] = field(default_factory=list)
+
+    @property
+    def hidden(self) -> int:
+        """Cards counted but not shown (closed columns show the latest few)."""
+        return self.count - len(self.cards)
+
+
+@dataclass
+class Board:
+    pipeline: Pipeline
+    currency: str
+    columns: list[Column]
+
+
+def board_queryset(*, user: User, pipeline: Pipeline, params: Mapping[str, Any]) -> Any:
+    """The visible deals of the pipeline, narrowed by the board's filters (owner, team, close month)."""
+    wanted = {k: params.get(k) for k in BOARD_FILTERS if params.get(k)}
+    return filters.apply_filters(selectors.opportunity_list_for_user(user=user).filter(pipeline=pipeline), wanted)
+
+
+def column_figures(*, user: User, pipeline: Pipeline, params: Mapping[str, Any], stage_ids: list[int] | None = None) -> dict[int, Column]:
+    """Count and base-currency total per stage (all stages, or the ones asked for)."""
+    qs = board_queryset(user=user, pipeline=pipeline, params=params).order_by()
+    stages = {s.pk: s for s in pipeline.stages.all()}
+    columns = {pk: Column(stage) for pk, stage in stages.items() if stage_ids is None or pk in stage_ids}
+    if stage_ids is not None:
+        qs = qs.filter(stage_id__in=stage_ids)
+    convert = Converter()
+    today = timezone.localdate()
+    for stage_id, currency, count, total in qs.values_list("stage_id", "currency").annotate(Count("id"), Sum("amount")):
+        column = columns[stage_id]
+        column.count += count
+        value = convert(total, currency, today)
+        column.total += value
+        column.weighted += (value * column.stage.probability / 100).quantize(Decimal("0.01"))
+    return columns
+
+
+def board_for_user(*, user: User, pipeline: Pipeline, params: Mapping[str, Any]) -> Board:
+    columns = column_figures(user=user, pipeline=pipeline, params=params)
+    qs = (
+        board_queryset(user=user, pipeline=pipeline, params=params)
+        .select_related("account", "owner")
+        .defer("description", "account__notes", "account__custom")
+    )
+    for card in qs.filter(status=OpportunityStatus.OPEN).order_by("expected_close_date", "id"):
+        columns[card.stage_id].cards.append(card)
+    for status in (OpportunityStatus.WON, OpportunityStatus.LOST):
+        for card in qs.filter(status=status).order_by("-closed_at", "-id")[: CLOSED_CARDS * 3]:
+            if len(columns[card.stage_id].cards) < CLOSED_CARDS:
+                columns[card.stage_id].cards.append(card)
+    ordered = sorted(columns.values(), key=lambda c: (c.stage.position, c.stage.pk))
+    return Board(pipeline=pipeline, currency=Converter().base, columns=ordered)

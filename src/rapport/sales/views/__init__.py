@@ -1,0 +1,1 @@
+"""The sales pages: the same services and selectors as the API."""

@@ -1,0 +1,136 @@
+"""The forecast and funnel pages (the funnel page also shows the cost of sales)."""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rapport.common.errors import ValidationFailed
+from rapport.core import selectors as core_selectors
+from rapport.sales import cost_analysis, filters, forecast, funnel, selectors
+from rapport.sales.views.common import owner_choices, page_context, team_choices
+
+# (measure, label, css modifier) in the order the chart draws them
+CHART_MEASURES = (
+    ("closed_won", _("Closed won"), "won"),
+    ("commit", _("Commit"), "commit"),
+    ("best_case", _("Best case"), "best"),
+    ("weighted", _("Weighted pipeline"), "weighted"),
+)
+
+
+def _as_int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _forecast(request: HttpRequest) -> forecast.Forecast:
+    params = request.GET
+    start, end = filters.period_range(params.get("start"), params.get("end"), today=timezone.localdate())
+    return forecast.forecast(
+        user=core_selectors.actor_of(request),
+        start=start,
+        end=end,
+        period=params.get("period") or "month",
+        group_by=params.get("group_by") or "owner",
+        owner_id=_as_int(params.get("owner_id")),
+        team_id=_as_int(params.get("team_id")),
+        pipeline_id=_as_int(params.get("pipeline_id")),
+    )
+
+
+def chart(totals: list[forecast.ForecastRow]) -> list[dict[str, Any]]:
+    """Bar heights (% of the tallest figure) per period, with the quota as a line."""
+    tallest = max([getattr(t, m) for t in totals for m, _l, _c in CHART_MEASURES] + [t.quota or Decimal(0) for t in totals] + [Decimal(1)])
+    return [
+        {
+            "label": t.period,
+            "bars": [
+                {"label": label, "css": css, "value": getattr(t, m), "pct": float(getattr(t, m) * 100 / tallest)}
+                for m, label, css in CHART_MEASURES
+            ],
+            "quota_pct": float(t.quota * 100 / tallest) if t.quota else None,
+            "quota": t.quota,
+        }
+        for t in totals
+    ]
+
+
+@login_required
+def forecast_page(request: HttpRequest) -> HttpResponse:
+    user = core_selectors.actor_of(request)
+    errors: dict[str, list[str]] = {}
+    result = None
+    try:
+        result = _forecast(request)
+    except ValidationFailed as exc:
+        errors = exc.field_errors
+    context = page_context(
+        "forecast",
+        result=result,
+        chart=chart(result.totals) if result else [],
+        chart_measures=CHART_MEASURES,
+        filter_errors=errors,
+        owners=owner_choices(user),
+        teams=team_choices(),
+        pipelines=selectors.pipeline_list(),
+        export_query=request.GET.urlencode(),
+    )
+    return render(request, "sales/forecast.html", context, status=422 if errors else 200)
+
+
+@login_required
+def forecast_export(request: HttpRequest) -> HttpResponse:
+    try:
+        result = _forecast(request)
+    except ValidationFailed as exc:
+        return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="forecast.csv"'
+    csv.writer(response).writerows(forecast.forecast_csv_rows(result))
+    return response
+
+
+@login_required
+def funnel_page(request: HttpRequest) -> HttpResponse:
+    user = core_selectors.actor_of(request)
+    params = request.GET
+    pipelines = selectors.pipeline_list()
+    pipeline_id = _as_int(params.get("pipeline_id"))
+    pipeline = next((p for p in pipelines if p.pk == pipeline_id), pipelines[0] if pipelines else None)
+    errors: dict[str, list[str]] = {}
+    result = costs = None
+    try:
+        start, end = filters.period_range(params.get("start"), params.get("end"), today=timezone.localdate())
+        if pipeline is not None:
+            result = funnel.funnel(
+                user=user,
+                pipeline=pipeline,
+                start=start,
+                end=end,
+                owner_id=_as_int(params.get("owner_id")),
+                team_id=_as_int(params.get("team_id")),
+                source=(params.get("source") or "").strip() or None,
+            )
+        costs = cost_analysis.cost_analysis(user=user, start=start, end=end, group_by=params.get("cost_by") or "owner")
+    except ValidationFailed as exc:
+        errors = exc.field_errors
+    widest = max([s.reached for s in result.stages] + [1]) if result else 1
+    context = page_context(
+        "funnel",
+        result=result,
+        costs=costs,
+        widest=widest,
+        pipeline=pipeline,
+        pipelines=pipelines,
+        filter_errors=errors,
+        owners=owner_choices(user),
+        teams=team_choices(),
+    )
+    return render(request, "sales/funnel.html", context, status=422 if errors else 200)
