@@ -7,23 +7,10 @@ the API use. Administrators define custom fields and tidy tags here.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from rapport.common.admin import ReadOnlyAdmin
 from rapport.customers.models import Account, ConsentRecord, Contact, CustomFieldDefinition, Interaction, Lead, Tag
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Account)

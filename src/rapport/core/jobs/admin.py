@@ -7,33 +7,19 @@ action that goes through ``task_retry`` like ``rapport tasks retry``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django_tasks_db.admin import DBTaskResultAdmin as PackageTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
+from rapport.common.admin import ReadOnlyAdmin
 from rapport.common.errors import RapportError
 from rapport.core.jobs.services import task_retry
 from rapport.core.models import OutboundEmail, ScheduleSlot, WorkerHeartbeat
 
 if admin.site.is_registered(DBTaskResult):
     admin.site.unregister(DBTaskResult)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows the system writes; administrators read them."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(DBTaskResult)
