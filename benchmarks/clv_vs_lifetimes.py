@@ -79,35 +79,42 @@ def write_csv(data: dict[str, np.ndarray], path: Path) -> None:
 # --- the two pipelines, each run in a child process ------------------------------------------------
 
 
+class Stages:
+    """Wall and CPU seconds of each stage: CPU time is the fairer measure on a shared machine."""
+
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
+        self._marks = [(time.perf_counter(), time.process_time())]
+
+    def done(self, name: str) -> None:
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.wall[name], self.cpu[name] = wall - self._marks[-1][0], cpu - self._marks[-1][1]
+        self._marks.append((wall, cpu))
+
+    def finish(self) -> dict[str, dict[str, float]]:
+        for clock in (self.wall, self.cpu):
+            clock["pipeline"] = clock["summary"] + clock["fit"] + clock["predict"]
+            clock["total"] = clock["read_csv"] + clock["pipeline"]
+        return {"wall": self.wall, "cpu": self.cpu}
+
+
 def run_ours(csv_path: Path, out: Path) -> dict[str, object]:
     from rapport.analytics import clv
     from rapport.analytics.summary import summarise_transactions
     from rapport.analytics.tables import read_columns
 
-    stages = {}
-    t0 = time.perf_counter()
+    stages = Stages()
     columns = read_columns(csv_path, [("customer_id", "--customer"), ("date", "--date"), ("amount", "--amount")])
     customers, dates, amounts = columns["customer_id"].ids(), columns["date"].dates(), columns["amount"].numbers()
-    t1 = time.perf_counter()
-    stages["read_csv"] = t1 - t0
+    del columns
+    stages.done("read_csv")
     summary = summarise_transactions(customers=customers, dates=dates, amounts=amounts, calibration_end=CALIBRATION_END, time_unit="week")
-    t2 = time.perf_counter()
-    purchases = clv.bgnbd_fit(frequency=summary.frequency, recency=summary.recency, T=summary.T)
-    spend = clv.gamma_gamma_fit(frequency=summary.frequency, monetary_value=summary.monetary_value)
-    t3 = time.perf_counter()
-    predictions = clv.predict_customers(
-        purchases=purchases.params,
-        spend=spend.params,
-        frequency=summary.frequency,
-        recency=summary.recency,
-        T=summary.T,
-        monetary_value=summary.monetary_value,
-        time_unit="week",
-        horizon_months=12,
-        discount_rate=0.01,
-    )
-    t4 = time.perf_counter()
-    stages.update(summary=t2 - t1, fit=t3 - t2, predict=t4 - t3, pipeline=t4 - t1, total=t4 - t0)
+    stages.done("summary")
+    purchases, spend = clv.fit_summary(summary)
+    stages.done("fit")
+    predictions = clv.predict_summary(summary, purchases=purchases.params, spend=spend.params, horizon_months=12, discount_rate=0.01)
+    stages.done("predict")
     np.savez(
         out,
         customer=summary.customer,
@@ -120,7 +127,7 @@ def run_ours(csv_path: Path, out: Path) -> dict[str, object]:
         clv=predictions.clv,
     )
     return {
-        "stages": stages,
+        "stages": stages.finish(),
         "bgnbd": purchases.params._asdict(),
         "gamma_gamma": spend.params._asdict(),
         "converged": purchases.converged and spend.converged,
@@ -133,24 +140,21 @@ def run_lifetimes(csv_path: Path, out: Path) -> dict[str, object]:
     from lifetimes import BetaGeoFitter, GammaGammaFitter
     from lifetimes.utils import summary_data_from_transaction_data
 
-    stages = {}
-    t0 = time.perf_counter()
+    stages = Stages()
     frame = pd.read_csv(csv_path, parse_dates=["date"])
-    t1 = time.perf_counter()
-    stages["read_csv"] = t1 - t0
+    stages.done("read_csv")
     summary = summary_data_from_transaction_data(frame, "customer_id", "date", "amount", observation_period_end=CALIBRATION_END, freq="W")
-    t2 = time.perf_counter()
+    stages.done("summary")
     bgf = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
     repeat = summary[summary["frequency"] > 0]
     ggf = GammaGammaFitter()
     ggf.fit(repeat["frequency"], repeat["monetary_value"])
-    t3 = time.perf_counter()
+    stages.done("fit")
     f, r, T, m = summary["frequency"], summary["recency"], summary["T"], summary["monetary_value"]
     expected = bgf.conditional_expected_number_of_purchases_up_to_time(12 * 4.345, f, r, T)
     alive = bgf.conditional_probability_alive(f, r, T)
     value = ggf.customer_lifetime_value(bgf, f, r, T, m, time=12, discount_rate=0.01, freq="W")
-    t4 = time.perf_counter()
-    stages.update(summary=t2 - t1, fit=t3 - t2, predict=t4 - t3, pipeline=t4 - t1, total=t4 - t0)
+    stages.done("predict")
     np.savez(
         out,
         customer=summary.index.to_numpy(),
@@ -162,7 +166,7 @@ def run_lifetimes(csv_path: Path, out: Path) -> dict[str, object]:
         probability_alive=np.asarray(alive),
         clv=np.asarray(value),
     )
-    return {"stages": stages, "bgnbd": bgf.params_.to_dict(), "gamma_gamma": ggf.params_.to_dict(), "converged": True}
+    return {"stages": stages.finish(), "bgnbd": bgf.params_.to_dict(), "gamma_gamma": ggf.params_.to_dict(), "converged": True}
 
 
 def peak_rss_mb() -> float:
@@ -176,7 +180,6 @@ def peak_rss_mb() -> float:
 def child(which: str, csv_path: Path, out: Path) -> None:
     result = (run_ours if which == "ours" else run_lifetimes)(csv_path, out)
     result["max_rss_mb"] = peak_rss_mb()
-    result["cpu_seconds"] = time.process_time()
     print(json.dumps(result))
 
 
@@ -276,12 +279,8 @@ def main() -> None:
             for which in ("lifetimes", "ours"):
                 result = spawn(which, csv_path, work / f"{which}.npz")
                 runs[which].append(result)
-                print(
-                    f"run {run + 1} {which}: "
-                    + ", ".join(f"{k} {v:.2f}s" for k, v in result["stages"].items())
-                    + f", max RSS {result['max_rss_mb']:.0f} MB",
-                    flush=True,
-                )
+                timings = ", ".join(f"{k} {v:.2f}s ({result['stages']['cpu'][k]:.2f}s CPU)" for k, v in result["stages"]["wall"].items())
+                print(f"run {run + 1} {which}: {timings}, max RSS {result['max_rss_mb']:.0f} MB", flush=True)
         checks = compare(work / "ours.npz", work / "lifetimes.npz", runs["ours"][-1], runs["lifetimes"][-1])
         door = subprocess.run(
             [str(Path(sys.executable).parent / "rapport"), "clv", "fit", "--transactions", str(csv_path), "--customer", "customer_id",
@@ -290,8 +289,13 @@ def main() -> None:
         )  # fmt: skip
         door_seconds = json.loads(door.stdout)["seconds"]
 
-    def median(which: str, stage: str) -> float:
-        return statistics.median(r["stages"][stage] for r in runs[which])
+    def median(which: str, clock: str, stage: str) -> float:
+        return statistics.median(r["stages"][clock][stage] for r in runs[which])
+
+    def median_ratio(clock: str, stage: str) -> float:
+        return statistics.median(
+            t["stages"][clock][stage] / o["stages"][clock][stage] for t, o in zip(runs["lifetimes"], runs["ours"], strict=True)
+        )
 
     stages = ("read_csv", "summary", "fit", "predict", "pipeline", "total")
     report = {
@@ -300,23 +304,22 @@ def main() -> None:
         "transactions": len(data["customer"]),
         "runs": args.runs,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load_average_at_end": os.getloadavg()},
-        "median_seconds": {which: {s: median(which, s) for s in stages} for which in runs},
-        "speedup": {s: median("lifetimes", s) / median("ours", s) for s in stages},
+        "median_seconds": {clock: {which: {s: median(which, clock, s) for s in stages} for which in runs} for clock in ("wall", "cpu")},
+        "speedup_median_of_runs": {clock: {s: median_ratio(clock, s) for s in stages} for clock in ("wall", "cpu")},
         "max_rss_mb": {which: max(r["max_rss_mb"] for r in runs[which]) for which in runs},
-        "cpu_seconds_median": {which: statistics.median(r["cpu_seconds"] for r in runs[which]) for which in runs},
         "rapport_clv_fit_door_seconds": door_seconds,
         "checks": checks,
         "goal": "pipeline (summary + fit + predictions + CLV) at least 20x faster; parameters to 4 significant digits; predictions within 1e-6 relative",
     }
     report["goal_met"] = bool(
-        report["speedup"]["pipeline"] >= 20
+        report["speedup_median_of_runs"]["cpu"]["pipeline"] >= 20
         and checks["parameters_same_to_4_significant_digits"]
         and checks["predictions_within_1e-6"]
         and checks["summary_identical"]
     )
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps({k: report[k] for k in ("median_seconds", "speedup", "max_rss_mb", "goal_met")}, indent=2))
+    print(json.dumps({k: report[k] for k in ("median_seconds", "speedup_median_of_runs", "max_rss_mb", "goal_met")}, indent=2))
     print(json.dumps(checks, indent=2))
 
 

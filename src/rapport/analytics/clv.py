@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import optimize, special
 
-from rapport.analytics.summary import TimeUnit
+from rapport.analytics.summary import CustomerSummary, TimeUnit
 
 Array = npt.NDArray[np.float64]
 
@@ -71,7 +71,13 @@ def _patterns(frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
         raise ValueError("frequency, recency and T must have the same length")
     if len(x) == 0:
         return _Patterns(x, tx, age, x, np.zeros(0, dtype=np.intp))
-    order = np.lexsort((age, tx, x))
+    whole = np.all(x == np.round(x)) and np.all(tx == np.round(tx)) and np.all(age == np.round(age))
+    if whole and x.min() >= 0 and tx.min() >= 0 and max(x.max(), tx.max(), age.max()) < 2**20:
+        # Whole-period histories (the usual case) pack into one integer key: one sort instead of three.
+        packed = (x.astype(np.int64) << 42) | (tx.astype(np.int64) << 21) | age.astype(np.int64)
+        order = np.argsort(packed, kind="stable")
+    else:
+        order = np.lexsort((age, tx, x))
     xs, ts, As = x[order], tx[order], age[order]
     new = np.r_[True, (xs[1:] != xs[:-1]) | (ts[1:] != ts[:-1]) | (As[1:] != As[:-1])]
     group = np.cumsum(new) - 1
@@ -144,6 +150,17 @@ def _maximise(objective: Callable[[Array], tuple[float, Array]], start: Array) -
     return theta, converged, iterations, message
 
 
+def _maximise_from(objective: Callable[[Array], tuple[float, Array]], starts: list[Array]) -> tuple[Array, bool, int, str]:
+    """The first start that converges inside the bounds, else the best of all starts."""
+    fits = []
+    for start in starts:
+        fit = _maximise(objective, start)
+        if fit[1] and np.all(np.abs(fit[0]) < _LOG_BOUND - 1e-9):
+            return fit
+        fits.append(fit)
+    return min(fits, key=lambda f: objective(f[0])[0])
+
+
 # --- BG/NBD ---------------------------------------------------------------------------------------
 
 
@@ -194,9 +211,7 @@ def bgnbd_fit(*, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayL
 
     # Rough moments: r/alpha is the purchase rate; a = b = 1 is a flat prior on dropping out.
     rate = max(float(p.x @ p.weight) / max(float(T @ p.weight), 1e-12), 1e-3)
-    starts = [np.log([1.0, 1.0 / rate, 0.9, 1.1]), np.log([0.5, 1.0, 1.5, 3.0])]
-    fits = [_maximise(objective, s) for s in starts]
-    theta, converged, iterations, message = min(fits, key=lambda f: objective(f[0])[0])
+    theta, converged, iterations, message = _maximise_from(objective, [np.log([1.0, 1.0 / rate, 0.9, 1.1]), np.log([0.5, 1.0, 1.5, 3.0])])
     r, alpha, a, b = np.exp(theta)
     params = BgNbdParams(float(r), float(alpha / scale), float(a), float(b))
     ll_orig, _ = _bgnbd_log_likelihood(np.asarray(params), p.x, p.tx, p.T)
@@ -326,9 +341,7 @@ def gamma_gamma_fit(*, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) 
         d_v = n * q / v - ((p * x + q) / (x * ms + v)).sum()
         return -float(ll) / n, -np.array([d_p * p, d_q * q, d_v * v]) / n
 
-    starts = [np.log([1.0, 1.0, 1.0]), np.log([5.0, 3.0, 1.0])]
-    fits = [_maximise(objective, s) for s in starts]
-    theta, converged, iterations, message = min(fits, key=lambda f: objective(f[0])[0])
+    theta, converged, iterations, message = _maximise_from(objective, [np.log([1.0, 1.0, 1.0]), np.log([5.0, 3.0, 1.0])])
     p, q, v = np.exp(theta)
     ll = -objective(theta)[0] * n - n * np.log(scale)
     return Fit(GammaGammaParams(float(p), float(q), float(v * scale)), float(ll), converged, iterations, message, len(x))
@@ -382,4 +395,28 @@ def predict_customers(
         probability_alive=bgnbd_probability_alive(purchases, frequency, recency, T),
         expected_spend=expected_spend,
         clv=expected_spend * (discount @ by_month)[inverse],
+    )
+
+
+def fit_summary(summary: CustomerSummary) -> tuple[Fit[BgNbdParams], Fit[GammaGammaParams]]:
+    """Both models fitted to a transaction summary."""
+    purchases = bgnbd_fit(frequency=summary.frequency, recency=summary.recency, T=summary.T)
+    spend = gamma_gamma_fit(frequency=summary.frequency, monetary_value=summary.monetary_value)
+    return purchases, spend
+
+
+def predict_summary(
+    summary: CustomerSummary, *, purchases: BgNbdParams, spend: GammaGammaParams, horizon_months: int = 12, discount_rate: float = 0.01
+) -> CustomerPredictions:
+    """``predict_customers`` for every customer of a transaction summary, in its time unit."""
+    return predict_customers(
+        purchases=purchases,
+        spend=spend,
+        frequency=summary.frequency,
+        recency=summary.recency,
+        T=summary.T,
+        monetary_value=summary.monetary_value,
+        time_unit=summary.time_unit,
+        horizon_months=horizon_months,
+        discount_rate=discount_rate,
     )

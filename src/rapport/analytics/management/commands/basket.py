@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import csv
-import json
 import math
-import sys
-import time
 from typing import Any
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from rapport.analytics import basket
-from rapport.analytics.tables import Column, TableError, read_columns
+from rapport.analytics.management.base import ModelCommand
+from rapport.analytics.tables import Column, read_columns
 
 
-class Command(BaseCommand):
+class Command(ModelCommand):
     help = "Market-basket analysis on an order-lines file. `rapport basket rules --help` for the options."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -41,18 +39,7 @@ class Command(BaseCommand):
         rules.add_argument("--top", type=int, default=3, metavar="N", help="next-best products per customer (default: 3)")
         rules.add_argument("--delimiter", default=",", help="field separator of the file (default: ,)")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        started = time.perf_counter()
-        try:
-            result = self._rules(options, started)
-        except (TableError, ValueError) as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(json.dumps(result, indent=1))
-
-    def _progress(self, started: float, message: str) -> None:
-        print(f"[{time.perf_counter() - started:7.2f}s] {message}", file=sys.stderr, flush=True)
-
-    def _rules(self, options: dict[str, Any], started: float) -> dict[str, Any]:
+    def run(self, options: dict[str, Any]) -> dict[str, Any]:
         if not 0 < options["min_support"] <= 1:
             raise ValueError("--min-support must be above 0 and at most 1")
         if not 0 <= options["min_confidence"] <= 1:
@@ -67,15 +54,15 @@ class Command(BaseCommand):
         columns = read_columns(options["baskets"], wanted, delimiter=options["delimiter"])
         item_labels = _labels(columns[options["item"]])
         data = basket.baskets_from_pairs(baskets=columns[options["basket"]].ids(), items=item_labels)
-        self._progress(started, f"read {len(item_labels):,} lines: {data.n_baskets:,} baskets of {len(data.items):,} items")
+        self.progress(f"read {len(item_labels):,} lines: {data.n_baskets:,} baskets of {len(data.items):,} items")
         itemsets = basket.frequent_itemsets(data, min_support=options["min_support"], max_length=options["max_length"])
-        self._progress(started, f"found {len(itemsets):,} frequent itemsets")
+        self.progress(f"found {len(itemsets):,} frequent itemsets")
         rules = basket.association_rules(itemsets, n_baskets=data.n_baskets, min_confidence=options["min_confidence"])
-        self._progress(started, f"derived {len(rules):,} rules")
+        self.progress(f"derived {len(rules):,} rules")
         recommended = None
         if options["customer"]:
             recommended = _write_next_best(options["output"], columns[options["customer"]], item_labels, rules, options["top"])
-            self._progress(started, f"wrote next-best products for {recommended:,} customers to {options['output']}")
+            self.progress(f"wrote next-best products for {recommended:,} customers to {options['output']}")
         return {
             "baskets": data.n_baskets,
             "items": len(data.items),
@@ -98,7 +85,6 @@ class Command(BaseCommand):
                 for r in rules
             ],
             "customers_with_recommendations": recommended,
-            "seconds": round(time.perf_counter() - started, 3),
         }
 
 

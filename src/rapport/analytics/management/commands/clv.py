@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import csv
-import json
-import sys
-import time
 from typing import Any
 
 import numpy as np
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandParser
 
 from rapport.analytics import clv
+from rapport.analytics.management.base import ModelCommand
 from rapport.analytics.summary import TIME_UNITS, summarise_transactions
-from rapport.analytics.tables import TableError, read_columns
+from rapport.analytics.tables import read_columns
 
 
-class Command(BaseCommand):
+class Command(ModelCommand):
     help = "Customer lifetime value models on a transactions file. `rapport clv fit --help` for the options."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,18 +40,7 @@ class Command(BaseCommand):
         fit.add_argument("--date-format", metavar="FORMAT", help="strptime format of the dates when they are not ISO, e.g. %%Y%%m%%d")
         fit.add_argument("--delimiter", default=",", help="field separator of the file (default: ,)")
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        started = time.perf_counter()
-        try:
-            result = self._fit(options, started)
-        except (TableError, ValueError) as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(json.dumps(result, indent=2))
-
-    def _progress(self, started: float, message: str) -> None:
-        print(f"[{time.perf_counter() - started:7.2f}s] {message}", file=sys.stderr, flush=True)
-
-    def _fit(self, options: dict[str, Any], started: float) -> dict[str, Any]:
+    def run(self, options: dict[str, Any]) -> dict[str, Any]:
         if options["horizon_months"] < 1:
             raise ValueError("--horizon-months must be at least 1")
         if options["discount_rate"] <= -1:
@@ -70,30 +57,25 @@ class Command(BaseCommand):
         customers = columns[options["customer"]].ids()
         dates = columns[options["date"]].dates(options["date_format"])
         amounts = columns[options["amount"]].numbers()
-        self._progress(started, f"read {len(dates):,} transactions")
+        self.progress(f"read {len(dates):,} transactions")
         summary = summarise_transactions(
             customers=customers, dates=dates, amounts=amounts, calibration_end=calibration_end, time_unit=options["time_unit"]
         )
         if len(summary) == 0:
             raise ValueError(f"--calibration-end: no transaction on or before {calibration_end}")
-        self._progress(started, f"summarised {len(summary):,} customers")
-        purchases = clv.bgnbd_fit(frequency=summary.frequency, recency=summary.recency, T=summary.T)
-        spend = clv.gamma_gamma_fit(frequency=summary.frequency, monetary_value=summary.monetary_value)
-        self._progress(started, "fitted BG/NBD and Gamma-Gamma")
-        predictions = clv.predict_customers(
+        self.progress(f"summarised {len(summary):,} customers")
+        purchases, spend = clv.fit_summary(summary)
+        self.progress("fitted BG/NBD and Gamma-Gamma")
+        predictions = clv.predict_summary(
+            summary,
             purchases=purchases.params,
             spend=spend.params,
-            frequency=summary.frequency,
-            recency=summary.recency,
-            T=summary.T,
-            monetary_value=summary.monetary_value,
-            time_unit=summary.time_unit,
             horizon_months=options["horizon_months"],
             discount_rate=options["discount_rate"],
         )
         if options["output"]:
             _write_predictions(options["output"], summary, predictions)
-            self._progress(started, f"wrote predictions to {options['output']}")
+            self.progress(f"wrote predictions to {options['output']}")
         return {
             "customers": len(summary),
             "transactions": len(dates),
@@ -109,7 +91,6 @@ class Command(BaseCommand):
                 "mean_probability_alive": float(predictions.probability_alive.mean()),
             },
             "output": options["output"],
-            "seconds": round(time.perf_counter() - started, 3),
         }
 
 
