@@ -272,3 +272,7 @@ class Quota(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.period_start}..{self.period_end}: {self.amount} {self.currency}"
+
+
+# Products, price books and quotes live in their own module; importing them here registers them with the app.
+from rapport.sales.catalog_models import PriceBook, PriceBookEntry, Product  # noqa: E402, F401
