@@ -247,3 +247,18 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+
+class OutboundEmailAttachment(models.Model):
+    """A file sent with a queued message (a quote's PDF), stored with it so the sending task can repeat."""
+
+    email = models.ForeignKey(OutboundEmail, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    content = models.BinaryField(_("content"))
+
+    class Meta:
+        ordering = ["email_id", "id"]
+
+    def __str__(self) -> str:
+        return self.filename

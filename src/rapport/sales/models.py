@@ -274,5 +274,19 @@ class Quota(TimeStampedModel):
         return f"{self.user_id} {self.period_start}..{self.period_end}: {self.amount} {self.currency}"
 
 
-# Products, price books and quotes live in their own module; importing them here registers them with the app.
-from rapport.sales.catalog_models import PriceBook, PriceBookEntry, Product  # noqa: E402, F401
+# Products, quotes, orders, billing and contracts live in their own modules; importing them here registers them with the app.
+from rapport.sales.catalog_models import PriceBook, PriceBookEntry, Product, Quote, QuoteLine, QuoteStatus  # noqa: E402, F401
+from rapport.sales.order_models import (  # noqa: E402, F401
+    Contract,
+    ContractDocument,
+    ContractStatus,
+    Invoice,
+    InvoiceStatus,
+    Order,
+    OrderLine,
+    OrderReturn,
+    OrderStatus,
+    Payment,
+    PaymentMethod,
+    ReturnStatus,
+)

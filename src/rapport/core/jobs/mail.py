@@ -26,7 +26,7 @@ from django_tasks import task
 from rapport.common.emails import normalise_email
 from rapport.common.errors import NotFound, ValidationFailed
 from rapport.core.jobs.retry import retrying
-from rapport.core.models import OutboundEmail, OutboundEmailStatus
+from rapport.core.models import OutboundEmail, OutboundEmailAttachment, OutboundEmailStatus
 
 _LINE_BREAKS = ("\r", "\n")
 
@@ -51,8 +51,19 @@ def _transient(exc: BaseException) -> bool:
     return isinstance(exc, OSError)
 
 
-def email_queue(*, to: Sequence[str], subject: str, body: str, html_body: str = "", from_email: str | None = None) -> OutboundEmail:
-    """Check the message, store it and send it from the worker once the caller's transaction commits."""
+def email_queue(
+    *,
+    to: Sequence[str],
+    subject: str,
+    body: str,
+    html_body: str = "",
+    from_email: str | None = None,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+) -> OutboundEmail:
+    """Check the message, store it and send it from the worker once the caller's transaction commits.
+
+    ``attachments`` are (file name, content, MIME type), stored with the message.
+    """
     if not to:
         raise ValidationFailed.for_field("to", "Name at least one recipient.")
     recipients = [_checked_address(address, field=f"to[{i}]") for i, address in enumerate(to)]
@@ -60,6 +71,8 @@ def email_queue(*, to: Sequence[str], subject: str, body: str, html_body: str = 
     subject = _no_line_breaks(subject, field="subject")
     if len(subject) > 998:
         raise ValidationFailed.for_field("subject", "A subject has at most 998 characters.")
+    for i, (filename, _content, _type) in enumerate(attachments):
+        _no_line_breaks(filename, field=f"attachments[{i}]")
     domain = sender.rsplit("@", 1)[-1].strip("> ") or "localhost"
     message = OutboundEmail.objects.create(
         from_email=sender,
@@ -69,6 +82,8 @@ def email_queue(*, to: Sequence[str], subject: str, body: str, html_body: str = 
         html_body=html_body,
         message_id=f"<{uuid.uuid4().hex}@{domain}>",
     )
+    for filename, content, content_type in attachments:
+        OutboundEmailAttachment.objects.create(email=message, filename=filename[:200], content_type=content_type, content=content)
     transaction.on_commit(lambda: send_email.enqueue(outbound_email_id=message.pk))
     return message
 
@@ -101,6 +116,8 @@ def send_email(outbound_email_id: int) -> str:
     )
     if message.html_body:
         email.attach_alternative(message.html_body, "text/html")
+    for attachment in message.attachments.all():
+        email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
     try:
         email.send()
     except Exception as exc:
