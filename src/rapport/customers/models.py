@@ -131,6 +131,17 @@ class Lead(Person):
     status = models.CharField(_("status"), max_length=12, choices=LeadStatus.choices, default=LeadStatus.NEW, db_index=True)
     company_size = models.PositiveIntegerField(_("company size"), null=True, blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="leads", verbose_name=_("tags"))
+    # The assignment rule that gave the lead its owner; blank when none matched.
+    routed_by = models.CharField(_("routed by"), max_length=120, blank=True)
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    converted_account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("converted to account")
+    )
+    converted_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("converted to contact")
+    )
+    # A higher layer's record ("sales.opportunity:12"): customers keeps no key to sales.
+    converted_opportunity = models.CharField(_("converted to opportunity"), max_length=80, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
