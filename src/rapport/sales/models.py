@@ -290,3 +290,59 @@ from rapport.sales.order_models import (  # noqa: E402, F401
     PaymentMethod,
     ReturnStatus,
 )
+
+
+class AssignmentDistribution(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Round robin")
+    LEAST_LOADED = "least_loaded", _("Fewest open leads")
+
+
+class AssignmentRule(TimeStampedModel):
+    """Who gets a new lead: the first active rule (by position) whose conditions all hold.
+
+    ``conditions`` is a list of {"field", "operator", "value"} over the lead's
+    industry, region, country, source, company size or ``custom.<key>``;
+    checked by ``sales.assignment``. A rule gives the lead to one user or
+    spreads leads over a team's sales people.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+    conditions = models.JSONField(_("conditions"), default=list, blank=True)
+    owner = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("assign to user")
+    )
+    team = models.ForeignKey(
+        "core.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("assign to team")
+    )
+    distribution = models.CharField(
+        _("distribution in the team"), max_length=12, choices=AssignmentDistribution.choices, default=AssignmentDistribution.ROUND_ROBIN
+    )
+    create_follow_up = models.BooleanField(_("give the new owner a follow-up to-do"), default=True)
+    follow_up_hours = models.PositiveIntegerField(_("follow-up due in (hours)"), default=24)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False, team__isnull=True) | Q(owner__isnull=True, team__isnull=False),
+                name="assignment_rule_one_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AssignmentState(models.Model):
+    """Where a team rule's round robin stands; its row is locked while a lead is given out."""
+
+    rule = models.OneToOneField(AssignmentRule, on_delete=models.CASCADE, related_name="state")
+    last_assigned = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_count = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"rule {self.rule_id}: last {self.last_assigned_id}"
