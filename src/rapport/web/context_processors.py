@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -22,9 +22,13 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        if self.url_name is None:
-            return reverse("web:coming_soon", args=[self.key])
-        return reverse(self.url_name)
+        if self.url_name is not None:
+            try:
+                return reverse(self.url_name)
+            except NoReverseMatch:
+                # A domain whose pages are not installed yet: say so, never break every page.
+                pass
+        return reverse("web:coming_soon", args=[self.key])
 
 
 NAVIGATION = (
