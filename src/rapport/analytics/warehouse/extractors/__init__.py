@@ -1,0 +1,3 @@
+"""Every warehouse table's extractor; importing this package registers them all."""
+
+from rapport.analytics.warehouse.extractors import customers, dimensions  # noqa: F401
