@@ -21,6 +21,20 @@ from rapport.sales.forecast import Converter
 from rapport.sales.models import Opportunity, OpportunityStatus, Pipeline, Stage
 
 CLOSED_CARDS = 20
+CARD_FIELDS = (
+    "name",
+    "amount",
+    "currency",
+    "expected_close_date",
+    "stage_id",
+    "version",
+    "status",
+    "closed_at",
+    "account__name",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+)
 BOARD_FILTERS = ("owner_id", "team_id", "close_month")
 
 

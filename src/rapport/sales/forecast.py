@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth, TruncQuarter
+from django.db.models import Count, DateField, DecimalField, F, Func, Q, QuerySet, Sum
 
 from rapport.common.errors import NotFound, ValidationFailed
 from rapport.common.money import Money
@@ -44,6 +43,30 @@ _BEST = _OPEN & (
     Q(forecast_category__in=[ForecastCategory.COMMIT, ForecastCategory.BEST_CASE]) | Q(stage__probability__gte=COMMIT_PROBABILITY)
 )
 _MONEY = DecimalField(max_digits=24, decimal_places=2)
+
+
+class PeriodStart(Func):
+    """The first day of a date's month or quarter, computed by the database itself.
+
+    Django's Trunc on SQLite calls a Python function for every row; over a
+    million opportunities that is most of the forecast's time.
+    """
+
+    output_field = DateField()
+
+    def __init__(self, expression: Any, *, period: str) -> None:
+        super().__init__(expression)
+        self.period = period
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        if self.period == "quarter":
+            template = "date(%(expressions)s, 'start of month', '-' || ((CAST(strftime('%%m', %(expressions)s) AS INTEGER) - 1) %% 3) || ' months')"
+        else:
+            template = "date(%(expressions)s, 'start of month')"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template=f"CAST(date_trunc('{self.period}', %(expressions)s) AS date)", **extra)
 
 
 @dataclass
@@ -167,11 +190,10 @@ def forecast(
     """The forecast for deals expected to close from ``start`` up to (not including) ``end``."""
     _check(period, group_by)
     start = period_start(start, period)
-    trunc = TruncQuarter if period == "quarter" else TruncMonth
     key = GROUPS[group_by]
     qs = _scoped(user, start=start, end=end, owner_id=owner_id, team_id=team_id, pipeline_id=pipeline_id)
     grouped = (
-        qs.values(bucket=trunc("expected_close_date"), cur=F("currency"), **({"group": F(key)} if key else {}))
+        qs.values(bucket=PeriodStart(F("expected_close_date"), period=period), cur=F("currency"), **({"group": F(key)} if key else {}))
         .annotate(
             closed_won=Sum("amount", filter=Q(status=OpportunityStatus.WON)),
             commit=Sum("amount", filter=_COMMIT),

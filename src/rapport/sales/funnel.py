@@ -63,7 +63,10 @@ def cohort_for_user(
     source: str | None = None,
 ) -> QuerySet[Opportunity]:
     """The visible deals of the pipeline created from ``start`` up to (not including) ``end``."""
-    qs = selectors.opportunity_list_for_user(user=user).filter(pipeline=pipeline, created_at__date__gte=start, created_at__date__lt=end)
+    # A range on the column itself (not created_at__date) so that the index serves it.
+    zone = timezone.get_current_timezone()
+    since, until = (timezone.make_aware(dt.datetime.combine(day, dt.time.min), zone) for day in (start, end))
+    qs = selectors.opportunity_list_for_user(user=user).filter(pipeline=pipeline, created_at__gte=since, created_at__lt=until)
     if owner_id is not None:
         qs = qs.filter(owner_id=owner_id)
     if team_id is not None:

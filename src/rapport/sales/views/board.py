@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -39,6 +40,7 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
         owners=owner_choices(user),
         teams=team_choices(),
         filter_query=request.GET.urlencode(),
+        deal_base=reverse("sales:opportunity_list"),
     )
     return render(request, "sales/board.html", context)
 
@@ -92,7 +94,12 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationFailed:
             columns = column_figures(user=user, pipeline=moved.pipeline, params={}, stage_ids=[from_stage_id, moved.stage_id])
         moved = selectors.opportunity_get_for_user(user=user, opportunity_id=pk)
-        context = {"card": moved, "columns": list(columns.values()), "currency": core_selectors.base_currency()}
+        context = {
+            "card": moved,
+            "columns": list(columns.values()),
+            "currency": core_selectors.base_currency(),
+            "deal_base": reverse("sales:opportunity_list"),
+        }
         return render(request, "sales/partials/move_result.html", context)
     if not getattr(request, "htmx", False):
         messages.error(request, message)
