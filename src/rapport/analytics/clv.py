@@ -265,10 +265,24 @@ def _expected_purchases_by_quadrature(params: BgNbdParams, t: float, x: Array, t
     quantiles needs no special function that can overflow.
     """
     r, alpha, a, b = params
-    p = special.betaincinv(a, (b + x)[:, None], _NODES[None, :])
-    p = np.clip(p, 1e-300, 1.0)
+    p, weight = _beta_nodes(a, b + x)
     purchases_given_p = -np.expm1(-(r + x)[:, None] * np.log1p(p * t / (alpha + T)[:, None])) / p
-    return _probability_alive(params, x, tx, T) * (purchases_given_p @ _WEIGHTS)
+    return _probability_alive(params, x, tx, T) * (purchases_given_p * weight).sum(axis=1)
+
+
+def _beta_nodes(a: float, b: Array) -> tuple[Array, Array]:
+    """Quadrature nodes and weights (one row per b) for expectations over Beta(a, b)."""
+    if a > 2 and np.all(b > 2):
+        # A smooth hump vanishing at both ends: Gauss-Legendre over mean +- 12 sd, weighted by the density.
+        mean, sd = a / (a + b), np.sqrt(a * b / ((a + b) ** 2 * (a + b + 1)))
+        low, high = np.maximum(mean - 12 * sd, 0.0), np.minimum(mean + 12 * sd, 1.0)
+        p = np.clip(low[:, None] + (high - low)[:, None] * _NODES[None, :], 1e-300, 1 - 1e-16)
+        log_density = (a - 1) * np.log(p) + (b[:, None] - 1) * np.log1p(-p)
+        weight = _WEIGHTS[None, :] * np.exp(log_density - log_density.max(axis=1, keepdims=True))
+        return p, weight / weight.sum(axis=1, keepdims=True)
+    # Otherwise (a density that may be infinite at 0 or 1) integrate over its quantiles.
+    p = np.clip(special.betaincinv(a, b[:, None], _NODES[None, :]), 1e-300, 1.0)
+    return p, np.broadcast_to(_WEIGHTS, p.shape)
 
 
 def _probability_alive(params: BgNbdParams, x: Array, tx: Array, T: Array) -> Array:

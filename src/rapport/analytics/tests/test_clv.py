@@ -171,12 +171,21 @@ def test_bgnbd_refuses_impossible_histories(frequency, recency, T, message):
         clv.bgnbd_fit(frequency=frequency, recency=recency, T=T)
 
 
-def test_the_integral_fallback_agrees_with_the_closed_form(fits, cdnow):
-    purchases, _ = fits
+@pytest.mark.parametrize(
+    ("params", "rtol"),
+    [
+        (None, 1e-5),  # the CDNOW fit: a < 1, integrated over the Beta's quantiles
+        (clv.BgNbdParams(r=0.5, alpha=4.0, a=5.0, b=10.0), 1e-12),  # a smooth Beta: integrated over its density
+        (clv.BgNbdParams(r=3.0, alpha=20.0, a=50.0, b=400.0), 1e-12),
+    ],
+    ids=["quantiles", "density", "concentrated density"],
+)
+def test_the_integral_fallback_agrees_with_the_closed_form(fits, cdnow, params, rtol):
+    params = params or fits[0].params
     for t in (1.0, 39.0, 200.0):
-        closed = clv._expected_purchases(purchases.params, t, cdnow["x"], cdnow["t_x"], cdnow["T"])
-        integral = clv._expected_purchases_by_quadrature(purchases.params, t, cdnow["x"], cdnow["t_x"], cdnow["T"])
-        np.testing.assert_allclose(integral, closed, rtol=1e-5)
+        closed = clv._expected_purchases(params, t, cdnow["x"], cdnow["t_x"], cdnow["T"])
+        integral = clv._expected_purchases_by_quadrature(params, t, cdnow["x"], cdnow["t_x"], cdnow["T"])
+        np.testing.assert_allclose(integral, closed, rtol=rtol)
 
 
 def test_expected_purchases_at_a_equal_to_one_is_the_limit_from_either_side(cdnow):
