@@ -60,7 +60,18 @@ def test_first_build_extracts_the_star_schema(crm: dict[str, Any], tmp_path: Pat
     manifest = warehouse_build(root=tmp_path)
 
     assert manifest["full"] is True
-    assert sorted(manifest["tables"]) == ["dim_account", "dim_channel", "dim_customer", "dim_date", "fact_interaction"]
+    assert sorted(manifest["tables"]) == [
+        "dim_account",
+        "dim_channel",
+        "dim_customer",
+        "dim_date",
+        "dim_product",
+        "fact_interaction",
+        "fact_invoice",
+        "fact_order_line",
+        "fact_payment",
+        "fact_return",
+    ]
     accounts = _table(tmp_path, "dim_account")
     assert accounts.column("account_id").to_pylist() == [crm["acme"].pk, crm["globex"].pk]
     assert accounts.column("region").to_pylist() == ["Shanghai", "Beijing"]
@@ -79,7 +90,18 @@ def test_first_build_extracts_the_star_schema(crm: dict[str, Any], tmp_path: Pat
         "version": "v000001",
         "built_at": datetime.fromisoformat(manifest["built_at"]),
         "full": True,
-        "tables": {"dim_account": 2, "dim_channel": 8, "dim_customer": 2, "dim_date": 730, "fact_interaction": 2},
+        "tables": {
+            "dim_account": 2,
+            "dim_channel": 8,
+            "dim_customer": 2,
+            "dim_date": 730,
+            "dim_product": 0,
+            "fact_interaction": 2,
+            "fact_invoice": 0,
+            "fact_order_line": 0,
+            "fact_payment": 0,
+            "fact_return": 0,
+        },
     }
 
 
@@ -95,7 +117,7 @@ def test_two_full_builds_are_byte_identical(crm: dict[str, Any], tmp_path: Path)
     warehouse_build(root=tmp_path / "b", full=True)
     first, second = _digests(tmp_path / "a"), _digests(tmp_path / "b")
     assert first == second
-    assert len(first) == 5
+    assert len(first) == 10
 
 
 def test_incremental_build_equals_a_full_build(crm: dict[str, Any], tmp_path: Path) -> None:

@@ -37,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 from django.conf import settings
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from rapport.analytics.warehouse import parts
@@ -176,15 +176,20 @@ def _plan(table: ExtractedTable, previous: dict[str, Any] | None, started: datet
     since = None
     if entry is not None and entry.get("watermark"):
         since = datetime.fromisoformat(entry["watermark"])
-    latest = extract.queryset.aggregate(latest=Max(extract.changed))["latest"]
-    watermark = None if latest is None else min(latest, started - OVERLAP)
+    seen = [m for m in extract.queryset.aggregate(*[Max(field) for field in extract.changed]).values() if m is not None]
+    watermark = min(max(seen), started - OVERLAP) if seen else None
     plan = _Plan(table, extract, since, watermark, _changed(extract, since).count())
     plan.previous = entry
     return plan
 
 
 def _changed(extract: Extract, since: datetime | None) -> QuerySet[Any]:
-    return extract.queryset if since is None else extract.queryset.filter(**{f"{extract.changed}__gt": since})
+    if since is None:
+        return extract.queryset
+    condition = Q()
+    for field in extract.changed:
+        condition |= Q(**{f"{field}__gt": since})
+    return extract.queryset.filter(condition)
 
 
 def _extract(plan: _Plan, target: Path, version: str, previous_dir: Path | None, tracker: _Tracker) -> dict[str, Any]:

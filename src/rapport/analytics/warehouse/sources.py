@@ -37,7 +37,8 @@ class Col:
 class Extract:
     queryset: QuerySet[Any]
     columns: Sequence[Col]
-    changed: str = "updated_at"
+    # Timestamps that move when a row's warehouse columns may change (an order line also changes with its order).
+    changed: Sequence[str] = ("updated_at",)
     # Columns computed from the extracted ones (e.g. a date key from a timestamp), vectorised on a batch.
     derive: Callable[[pa.Table], pa.Table] | None = None
     derived_columns: Sequence[pa.Field] = ()

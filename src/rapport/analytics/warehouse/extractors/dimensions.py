@@ -57,6 +57,13 @@ def dates(build: Path) -> pa.Table:
 
 @derived("dim_channel", key="channel")
 def channels(build: Path) -> pa.Table:
+    """The interaction channels, and whatever channels orders were taken through (free text in sales)."""
     with translation.override("en"):
-        labels = [str(label) for label in Channel.labels]
-    return pa.table({"channel": pa.array(Channel.values, pa.string()), "name": pa.array(labels, pa.string())})
+        names = {str(code): str(label) for code, label in Channel.choices}
+    for fact in sorted(build.glob("fact_*")):
+        for part in sorted(fact.glob("*.parquet")):
+            if "channel" in pq.read_schema(part).names:
+                for code in pq.read_table(part, columns=["channel"]).column("channel").unique().drop_null().to_pylist():
+                    names.setdefault(code, code.replace("_", " ").capitalize())
+    codes = sorted(names)
+    return pa.table({"channel": pa.array(codes, pa.string()), "name": pa.array([names[c] for c in codes], pa.string())})
