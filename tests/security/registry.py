@@ -94,6 +94,18 @@ def _opportunity_competitor(owner: Any, mark: str) -> Model:
     return opportunity_competitor_add(actor=owner, opportunity=_opportunity(owner, mark), competitor_id=rival.pk, notes=mark)
 
 
+def _quote(owner: Any, mark: str) -> Model:
+    from rapport.sales.quotes import quote_create
+
+    account = _account(owner, mark)
+    line = {"description": f"Line {mark}", "unit_price": "100.00", "quantity": "2"}
+    return quote_create(actor=owner, data={"account_id": account.pk, "title": f"Quote {mark}", "currency": "CNY", "lines": [line]})
+
+
+def _quote_line(owner: Any, mark: str) -> Model:
+    return _quote(owner, mark).lines.get()  # type: ignore[attr-defined]
+
+
 # path template (OpenAPI) -> factory; ids in the path are filled with the record's pk.
 OWNED: dict[str, Owned] = {
     "/api/v1/accounts/{record_id}": Owned(_account),
@@ -112,6 +124,13 @@ OWNED: dict[str, Owned] = {
     "/api/v1/sales-costs/{cost_id}": Owned(_sales_cost),
     "/api/v1/opportunity-contacts/{link_id}": Owned(_opportunity_contact),
     "/api/v1/opportunity-competitors/{link_id}": Owned(_opportunity_competitor),
+    "/api/v1/quotes/{quote_id}": Owned(_quote),
+    "/api/v1/quotes/{quote_id}/lines": Owned(_quote),
+    "/api/v1/quotes/{quote_id}/revise": Owned(_quote),
+    "/api/v1/quotes/{quote_id}/status": Owned(_quote),
+    "/api/v1/quotes/{quote_id}/send": Owned(_quote),
+    "/api/v1/quotes/{quote_id}/pdf": Owned(_quote),
+    "/api/v1/quote-lines/{line_id}": Owned(_quote_line),
 }
 
 # Paths with an id whose records are not owned customer data: everyone signed in
@@ -120,11 +139,22 @@ DIRECTORY = {
     "/api/v1/users/{user_id}",
     "/api/v1/teams/{team_id}",
     "/api/v1/custom-fields/{field_id}",
+    "/api/v1/products/{product_id}",
+    "/api/v1/products/{product_id}/price",
+    "/api/v1/price-books/{book_id}",
+    "/api/v1/price-books/{book_id}/entries",
 }
 
 # Collections only administrators write to; their *_id fields point at
 # directory rows (a team's parent team), not at customer data.
-ADMIN_ONLY_WRITES = {"/api/v1/users", "/api/v1/teams", "/api/v1/custom-fields", "/api/v1/exchange-rates"}
+ADMIN_ONLY_WRITES = {
+    "/api/v1/users",
+    "/api/v1/teams",
+    "/api/v1/custom-fields",
+    "/api/v1/exchange-rates",
+    "/api/v1/products",
+    "/api/v1/price-books",
+}
 
 # Body fields that point at another record -> the factory of a record the
 # stranger may not see (assigning my contact to your account must fail).
@@ -135,6 +165,7 @@ FOREIGN_KEYS: dict[str, Callable[[Any, str], Model]] = {
     "lead_id": _lead,
     "primary_contact_id": _contact,
     "partner_id": _account,
+    "opportunity_id": _opportunity,
 }
 # Body fields ending in _id that are not references to customer data.
 NOT_CUSTOMER_REFERENCES = {
@@ -147,6 +178,7 @@ NOT_CUSTOMER_REFERENCES = {
     "pipeline_id",
     "stage_id",
     "competitor_id",
+    "product_id",
 }
 
 # Dedicated lists where a leaked record would show up; every GET path without
@@ -157,4 +189,8 @@ PATH_ID = re.compile(r"\{[a-z_]+\}")
 def snapshot(record: Model) -> dict[str, Any]:
     """The stored row, to prove a refused request changed nothing."""
     fresh = type(record)._default_manager.filter(pk=record.pk).first()
-    return {} if fresh is None else {k: v for k, v in model_to_dict(fresh).items() if not isinstance(v, list)} | {"version": getattr(fresh, "version", None)}
+    return (
+        {}
+        if fresh is None
+        else {k: v for k, v in model_to_dict(fresh).items() if not isinstance(v, list)} | {"version": getattr(fresh, "version", None)}
+    )

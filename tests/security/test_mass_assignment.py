@@ -114,6 +114,11 @@ GOOD: dict[tuple[str, str], Callable[[User, Any], dict[str, Any]]] = {
     ("post", "/api/v1/activities/{activity_id}/reopen"): _reopenable,
     ("post", "/api/v1/contacts/{contact_id}/consent"): lambda a, r: {"channel": "email", "granted": True, "method": "form"},
     ("post", "/api/v1/leads/{lead_id}/consent"): lambda a, r: {"channel": "email", "granted": True, "method": "form"},
+    ("post", "/api/v1/quotes"): lambda a, r: {"account_id": registry._account(a, "x").pk, "title": "Forged quote", "currency": "CNY"},
+    ("patch", "/api/v1/quotes/{quote_id}"): lambda a, r: {"title": "Forged quote 2"},
+    ("post", "/api/v1/quotes/{quote_id}/lines"): lambda a, r: {"description": "Forged line", "unit_price": "10.00"},
+    ("post", "/api/v1/quotes/{quote_id}/status"): lambda a, r: {"status": "sent", "version": r.version},
+    ("post", "/api/v1/quotes/{quote_id}/send"): lambda a, r: {"to": ["buyer@example.com"]},
 }
 # Writes a rep is refused outright (administrators or managers only): the forged fields must not change that.
 REFUSED_FOR_REPS = registry.ADMIN_ONLY_WRITES | {"/api/v1/users/{user_id}", "/api/v1/teams/{team_id}", "/api/v1/quotas"}

@@ -309,3 +309,11 @@ def list_quotas(request: HttpRequest, user_id: int | None = None) -> list[Any]:
 @router.post("/quotas", response={201: QuotaOut}, summary="Set a rep's quota for a period (their manager or an administrator)")
 def set_quota(request: HttpRequest, payload: QuotaIn) -> Status[Any]:
     return Status(201, quotas.quota_set(actor=actor_of(request), via="api", **payload.model_dump()))
+
+
+# Products, quotes, orders and contracts have their own modules under the same router.
+from rapport.sales.catalog_api import router as catalog_router  # noqa: E402
+from rapport.sales.quote_api import router as quote_router  # noqa: E402
+
+router.add_router("/", catalog_router)
+router.add_router("/", quote_router)

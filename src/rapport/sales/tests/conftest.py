@@ -54,3 +54,6 @@ def client_for(db: Any) -> Callable[[Any], Any]:
         return client
 
     return make
+
+
+from rapport.sales.tests.commerce_fixtures import catalogue  # noqa: E402, F401

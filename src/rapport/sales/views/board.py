@@ -95,7 +95,7 @@ def opportunity_move(request: HttpRequest, pk: int) -> HttpResponse:
             columns = column_figures(user=user, pipeline=moved.pipeline, params={}, stage_ids=[from_stage_id, moved.stage_id])
         moved = selectors.opportunity_get_for_user(user=user, opportunity_id=pk)
         context = {
-            "card": moved,
+            "moved_cards": [moved],
             "columns": list(columns.values()),
             "currency": core_selectors.base_currency(),
             "deal_base": reverse("sales:opportunity_list"),
