@@ -28,6 +28,21 @@ def _fields(record: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return {name: getattr(record, name) for name in names}
 
 
+def _upsert_link(model: Any, *, actor: User, opportunity: Opportunity, target: tuple[str, Any], field: str, value: str, via: str) -> Any:
+    """Add ``target`` to the deal with ``field`` = ``value``, or change ``field`` if it is in the deal already; audited."""
+    name, record = target
+    names = (f"{name}_id", field)
+    with transaction.atomic():
+        link, created = model.objects.select_for_update().get_or_create(opportunity=opportunity, **{name: record}, defaults={field: value})
+        before = {} if created else _fields(link, names)
+        if not created and getattr(link, field) != value:
+            setattr(link, field, value)
+            link.save(update_fields=[field, "updated_at"])
+        action = AuditAction.CREATE if created else AuditAction.UPDATE
+        audit_record(actor=actor, action=action, record=link, changes=diff(before, _fields(link, names)), via=via)
+    return link
+
+
 def opportunity_contact_add(
     *, actor: User, opportunity: Opportunity, contact_id: int, role: str = ContactRole.OTHER, via: str = "web"
 ) -> OpportunityContact:
@@ -38,17 +53,9 @@ def opportunity_contact_add(
     contact = visible_contact(actor, contact_id)
     if contact is None:
         raise ValidationFailed.for_field("contact_id", f"No such contact: {contact_id}.")
-    with transaction.atomic():
-        link, created = OpportunityContact.objects.select_for_update().get_or_create(
-            opportunity=opportunity, contact=contact, defaults={"role": role}
-        )
-        before = {} if created else _fields(link, ("contact_id", "role"))
-        if not created and link.role != role:
-            link.role = role
-            link.save(update_fields=["role", "updated_at"])
-        action = AuditAction.CREATE if created else AuditAction.UPDATE
-        audit_record(actor=actor, action=action, record=link, changes=diff(before, _fields(link, ("contact_id", "role"))), via=via)
-    return link
+    return _upsert_link(
+        OpportunityContact, actor=actor, opportunity=opportunity, target=("contact", contact), field="role", value=role, via=via
+    )
 
 
 def opportunity_contact_remove(*, actor: User, link: OpportunityContact, via: str = "web") -> None:
@@ -96,17 +103,9 @@ def opportunity_competitor_add(
     if competitor is None:
         errors.add("competitor_id", f"No such competitor: {competitor_id}.")
     errors.raise_if_any()
-    with transaction.atomic():
-        link, created = OpportunityCompetitor.objects.select_for_update().get_or_create(
-            opportunity=opportunity, competitor=competitor, defaults={"notes": notes}
-        )
-        before = {} if created else _fields(link, ("competitor_id", "notes"))
-        if not created and link.notes != notes:
-            link.notes = notes
-            link.save(update_fields=["notes", "updated_at"])
-        action = AuditAction.CREATE if created else AuditAction.UPDATE
-        audit_record(actor=actor, action=action, record=link, changes=diff(before, _fields(link, ("competitor_id", "notes"))), via=via)
-    return link
+    return _upsert_link(
+        OpportunityCompetitor, actor=actor, opportunity=opportunity, target=("competitor", competitor), field="notes", value=notes, via=via
+    )
 
 
 def opportunity_competitor_remove(*, actor: User, link: OpportunityCompetitor, via: str = "web") -> None:
