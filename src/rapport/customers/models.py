@@ -418,3 +418,38 @@ class CalendarFeed(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"calendar feed of {self.user_id}"
+
+
+class CustomerProfile(TimeStampedModel):
+    """Scores and tiers that higher layers push down onto an account (analytics writes RFM, CLV, VIP).
+
+    Written only through ``customers.profiles.customer_profiles_write``; one row per account.
+    """
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="profile", verbose_name=_("account"))
+    rfm_recency = models.PositiveSmallIntegerField(_("recency score"), null=True, blank=True)
+    rfm_frequency = models.PositiveSmallIntegerField(_("frequency score"), null=True, blank=True)
+    rfm_monetary = models.PositiveSmallIntegerField(_("monetary score"), null=True, blank=True)
+    rfm_segment = models.CharField(_("RFM segment"), max_length=30, blank=True, db_index=True)
+    monetary_value = models.DecimalField(_("purchases (base currency)"), max_digits=18, decimal_places=2, null=True, blank=True)
+    clv = models.DecimalField(_("customer lifetime value"), max_digits=18, decimal_places=2, null=True, blank=True)
+    churn_risk = models.FloatField(_("churn risk"), null=True, blank=True)
+    value_decile = models.PositiveSmallIntegerField(_("value decile"), null=True, blank=True, help_text=_("10 is the top tenth"))
+    is_vip = models.BooleanField(_("VIP"), default=False, db_index=True)
+    scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["account_id"]
+        verbose_name = _("customer profile")
+        verbose_name_plural = _("customer profiles")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(value_decile__isnull=True) | models.Q(value_decile__gte=1, value_decile__lte=10), name="profile_decile_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(churn_risk__isnull=True) | models.Q(churn_risk__gte=0, churn_risk__lte=1), name="profile_churn_risk_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"profile of account {self.account_id}"
