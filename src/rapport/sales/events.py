@@ -35,3 +35,26 @@ class OpportunityLost:
     lost_reason: str
     actor_id: int | None
     via: str
+
+
+@dataclass(frozen=True)
+class OrderPlaced:
+    order_id: int
+    account_id: int
+    owner_id: int
+    amount: Decimal
+    currency: str
+    channel: str
+    actor_id: int | None
+    via: str
+
+
+@dataclass(frozen=True)
+class PaymentReceived:
+    payment_id: int
+    invoice_id: int
+    order_id: int
+    amount: Decimal
+    currency: str
+    actor_id: int | None
+    via: str
