@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rapport.analytics.models import WarehouseBuild, WarehouseBuildStatus
+from rapport.analytics.scoring import customers_score
 from rapport.analytics.warehouse.build import WarehouseBusy, warehouse_build
 from rapport.common.errors import PermissionDenied
 from rapport.core.models import Role, User
@@ -51,7 +52,7 @@ def warehouse_build_request(*, actor: User | None, full: bool = False) -> Wareho
 
 
 def warehouse_build_run(*, build_id: int) -> dict[str, Any] | None:
-    """Run a requested build, saving its progress; safe to repeat (a finished build is not run again)."""
+    """Run a requested build then score the customers on it, saving progress; safe to repeat."""
     build = WarehouseBuild.objects.filter(pk=build_id).first()
     if build is None or build.status in (WarehouseBuildStatus.SUCCEEDED, WarehouseBuildStatus.FAILED):
         return None
@@ -59,9 +60,11 @@ def warehouse_build_run(*, build_id: int) -> dict[str, Any] | None:
     build.started_at = timezone.now()
     build.save(update_fields=["status", "started_at", "updated_at"])
     last_save = 0.0
+    counts = (0, 0)
 
     def progress(step: str, done: int, total: int) -> None:
-        nonlocal last_save
+        nonlocal last_save, counts
+        counts = (done, total)
         now = time.monotonic()
         if now - last_save < SAVE_EVERY_SECONDS and step == build.step:
             return
@@ -71,6 +74,9 @@ def warehouse_build_run(*, build_id: int) -> dict[str, Any] | None:
 
     try:
         manifest = warehouse_build(full=build.full, progress=progress)
+        progress("scoring", *counts)
+        # Closing the loop: fresh data means fresh scores on the customers.
+        customers_score()
     except WarehouseBusy as exc:
         _finish(build_id, WarehouseBuildStatus.FAILED, error=exc.message)
         return None
