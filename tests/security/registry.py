@@ -114,6 +114,7 @@ OWNED: dict[str, Owned] = {
     "/api/v1/interactions/{interaction_id}": Owned(_interaction),
     "/api/v1/contacts/{contact_id}/consent": Owned(_contact),
     "/api/v1/leads/{lead_id}/consent": Owned(_lead),
+    "/api/v1/leads/{lead_id}/convert": Owned(_lead),
     "/api/v1/auth/tokens/{token_id}": Owned(_token),
     "/api/v1/opportunities/{opportunity_id}": Owned(_opportunity),
     "/api/v1/opportunities/{opportunity_id}/move": Owned(_opportunity),
@@ -143,6 +144,7 @@ DIRECTORY = {
     "/api/v1/products/{product_id}/price",
     "/api/v1/price-books/{book_id}",
     "/api/v1/price-books/{book_id}/entries",
+    "/api/v1/assignment-rules/{rule_id}",
 }
 
 # Collections only administrators write to; their *_id fields point at
@@ -154,6 +156,9 @@ ADMIN_ONLY_WRITES = {
     "/api/v1/exchange-rates",
     "/api/v1/products",
     "/api/v1/price-books",
+    "/api/v1/assignment-rules",
+    "/api/v1/assignment-rules/reorder",
+    "/api/v1/assignment-rules/test",
 }
 
 # Body fields that point at another record -> the factory of a record the

@@ -114,6 +114,7 @@ GOOD: dict[tuple[str, str], Callable[[User, Any], dict[str, Any]]] = {
     ("post", "/api/v1/activities/{activity_id}/reopen"): _reopenable,
     ("post", "/api/v1/contacts/{contact_id}/consent"): lambda a, r: {"channel": "email", "granted": True, "method": "form"},
     ("post", "/api/v1/leads/{lead_id}/consent"): lambda a, r: {"channel": "email", "granted": True, "method": "form"},
+    ("post", "/api/v1/leads/{lead_id}/convert"): lambda a, r: {"create_opportunity": False},
     ("post", "/api/v1/quotes"): lambda a, r: {"account_id": registry._account(a, "x").pk, "title": "Forged quote", "currency": "CNY"},
     ("patch", "/api/v1/quotes/{quote_id}"): lambda a, r: {"title": "Forged quote 2"},
     ("post", "/api/v1/quotes/{quote_id}/lines"): lambda a, r: {"description": "Forged line", "unit_price": "10.00"},

@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from rapport.common import events
 from rapport.common.concurrency import save_if_version
-from rapport.common.errors import NotFound, PermissionDenied, ValidationFailed
+from rapport.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rapport.core import policies
 from rapport.core.audit import audit_record, diff
-from rapport.core.models import AuditAction, User
+from rapport.core.models import AuditAction, Team, User
 from rapport.customers import selectors
-from rapport.customers.events import InteractionLogged
+from rapport.customers.events import CustomerRecordUpdated, InteractionLogged
 from rapport.customers.models import (
     Account,
     AccountKind,
@@ -305,3 +305,92 @@ def custom_field_remove(*, actor: User, field_id: int) -> None:
     deleted, _ = CustomFieldDefinition.objects.filter(pk=field_id).delete()
     if not deleted:
         raise NotFound("No such custom field.")
+
+
+def lead_assign(*, actor: User | None, lead: Lead, owner: User, team: Team | None, rule_label: str = "", via: str = "web") -> Lead:
+    """Give a lead to ``owner`` (and ``team``), noting the assignment rule that chose them.
+
+    ``actor=None`` is routing on arrival: an administrator's rule decided, so
+    whoever created the lead needs no right to hand it over; a person
+    reassigning needs the usual right to give records to that owner and team.
+    """
+    if actor is not None:
+        if not (actor.is_administrator or policies.can_delete(actor, lead)):
+            raise PermissionDenied("You may not reassign this lead.")
+        if not policies.can_assign_to(actor, owner=owner, team=team):
+            raise ValidationFailed.for_field("owner_id", "You may not assign records to this owner or team.")
+    if not owner.is_active:
+        raise ValidationFailed.for_field("owner_id", "This user is no longer active.")
+    fields = {"owner_id": owner.pk, "team_id": team.pk if team else None, "routed_by": rule_label[:120]}
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        before = {name: getattr(locked, name) for name in fields}
+        save_if_version(locked, expected_version=None, fields=fields)
+        changes = diff(before, fields)
+        audit_record(actor=actor, action=AuditAction.UPDATE, record=locked, changes=changes, via=via)
+        if changes:
+            events.publish(CustomerRecordUpdated("lead", locked.pk, actor.pk if actor else None, tuple(changes), via))
+    return locked
+
+
+def interactions_reassign(*, actor: User, from_lead: Lead, to_contact: Contact | None, to_account: Account | None, via: str = "web") -> int:
+    """Move a lead's timeline and consent history onto the contact (and account) it became.
+
+    Returns how many interactions moved. Each moved interaction is audited, so
+    the timeline shows where an entry came from.
+    """
+    if to_contact is None and to_account is None:
+        raise ValidationFailed.for_field("contact_id", "Say which contact or account the timeline moves to.")
+    if not policies.can_edit(actor, from_lead):
+        raise PermissionDenied("You may not move this lead's timeline.")
+    for record in (to_contact, to_account):
+        if record is not None and not policies.can_see(actor, record):
+            raise PermissionDenied("You may not move a timeline onto a record you cannot see.")
+    with transaction.atomic():
+        moved = list(Interaction.objects.select_for_update().filter(lead=from_lead).order_by("id"))
+        for interaction in moved:
+            audit_record(
+                actor=actor,
+                action=AuditAction.UPDATE,
+                record=interaction,
+                changes={
+                    "lead_id": [from_lead.pk, None],
+                    "contact_id": [interaction.contact_id, to_contact.pk if to_contact else interaction.contact_id],
+                    "account_id": [interaction.account_id, to_account.pk if to_account else interaction.account_id],
+                },
+                via=via,
+            )
+        target: dict[str, Any] = {"lead": None}
+        if to_contact is not None:
+            target["contact"] = to_contact
+        if to_account is not None:
+            target["account"] = to_account
+        Interaction.objects.filter(pk__in=[i.pk for i in moved]).update(**target)
+        if to_contact is not None:
+            ConsentRecord.objects.filter(lead=from_lead).update(lead=None, contact=to_contact)
+    return len(moved)
+
+
+def lead_mark_converted(
+    *, actor: User, lead: Lead, account: Account | None, contact: Contact, opportunity_ref: str = "", via: str = "web"
+) -> Lead:
+    """Close a lead as converted, keeping where it went; a lead is converted once."""
+    if not policies.can_edit(actor, lead):
+        raise PermissionDenied("You may see this lead but not change it.")
+    with transaction.atomic():
+        locked = Lead.objects.select_for_update().get(pk=lead.pk)
+        if locked.status == LeadStatus.CONVERTED:
+            raise Conflict("This lead has already been converted.", field_errors={"status": ["This lead has already been converted."]})
+        fields = {
+            "status": LeadStatus.CONVERTED,
+            "converted_at": timezone.now(),
+            "converted_account_id": account.pk if account else None,
+            "converted_contact_id": contact.pk,
+            "converted_opportunity": opportunity_ref[:80],
+        }
+        before = {name: getattr(locked, name) for name in fields}
+        save_if_version(locked, expected_version=None, fields=fields)
+        changes = diff(before, fields)
+        audit_record(actor=actor, action=AuditAction.UPDATE, record=locked, changes=changes, via=via)
+        events.publish(CustomerRecordUpdated("lead", locked.pk, actor.pk, tuple(changes), via))
+    return locked

@@ -317,3 +317,9 @@ from rapport.sales.quote_api import router as quote_router  # noqa: E402
 
 router.add_router("/", catalog_router)
 router.add_router("/", quote_router)
+
+
+# Lead routing and conversion live in their own module; their paths hang off this router.
+from rapport.sales.assignment_api import router as assignment_router  # noqa: E402
+
+router.add_router("/", assignment_router)
