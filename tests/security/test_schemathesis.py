@@ -32,6 +32,22 @@ EXAMPLES = int(os.environ.get("RAPPORT_FUZZ_EXAMPLES", "8"))
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Calls go straight to the WSGI app, not through Django's test client, so the
+    request signals would close the test's connection (its open transaction looks
+    like a changed autocommit to ``close_old_connections``); the test client
+    disconnects them in the same way."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def bearer(users, api_for):
     from rapport.core.services import token_issue
