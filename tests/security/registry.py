@@ -106,6 +106,16 @@ def _quote_line(owner: Any, mark: str) -> Model:
     return _quote(owner, mark).lines.get()  # type: ignore[attr-defined]
 
 
+def _meeting(owner: Any, mark: str) -> Model:
+    from datetime import UTC, datetime
+
+    from rapport.customers.activities import activity_create
+
+    contact = _contact(owner, mark)
+    when = datetime(2026, 3, 12, 2, 0, tzinfo=UTC)
+    return activity_create(actor=owner, kind="meeting", subject=f"Meeting {mark}", due_at=when, contact_id=contact.pk, location=mark)
+
+
 # path template (OpenAPI) -> factory; ids in the path are filled with the record's pk.
 OWNED: dict[str, Owned] = {
     "/api/v1/accounts/{record_id}": Owned(_account),
@@ -132,6 +142,11 @@ OWNED: dict[str, Owned] = {
     "/api/v1/quotes/{quote_id}/send": Owned(_quote),
     "/api/v1/quotes/{quote_id}/pdf": Owned(_quote),
     "/api/v1/quote-lines/{line_id}": Owned(_quote_line),
+    "/api/v1/activities/{activity_id}": Owned(_meeting),
+    "/api/v1/activities/{activity_id}/complete": Owned(_meeting),
+    "/api/v1/activities/{activity_id}/cancel": Owned(_meeting),
+    "/api/v1/activities/{activity_id}/reopen": Owned(_meeting),
+    "/api/v1/activities/{activity_id}/ics": Owned(_meeting),
 }
 
 # Paths with an id whose records are not owned customer data: everyone signed in

@@ -201,14 +201,13 @@ def activity_filter(queryset: QuerySet[Activity], *, user: User, params: Mapping
 
 
 def _moment(raw: str, user: User) -> datetime | None:
-    """A datetime with a zone, or a date meaning its start in the user's time zone."""
-    try:
-        parsed = parse_datetime(raw)
-    except ValueError:
-        parsed = None
-    if parsed is not None:
-        return None if timezone.is_naive(parsed) else parsed
+    """A date meaning its start in the user's time zone, or a datetime with a zone."""
     try:
         return local_day(user, date.fromisoformat(raw))[0]
     except ValueError:
+        pass
+    try:
+        parsed = parse_datetime(raw)
+    except ValueError:
         return None
+    return None if parsed is None or timezone.is_naive(parsed) else parsed

@@ -272,3 +272,9 @@ def create_custom_field(request: HttpRequest, payload: CustomFieldIn) -> Status[
 def delete_custom_field(request: HttpRequest, field_id: Id) -> Status[None]:
     services.custom_field_remove(actor=request.user, field_id=field_id)  # type: ignore[arg-type]
     return Status(204, None)
+
+
+# Activities live in their own module (they are not customer records) under the same router.
+from rapport.customers.activity_api import router as activity_router  # noqa: E402
+
+router.add_router("/", activity_router)

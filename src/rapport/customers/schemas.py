@@ -220,3 +220,72 @@ class CustomFieldOut(Schema):
     choices: list[str]
     required: bool
     position: int
+
+
+class ActivityIn(Schema):
+    """Create or change an activity; on PATCH send only the fields that change."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str | None = Field(None, description="task, call or meeting")
+    subject: str | None = Field(None, max_length=255)
+    details: str | None = Field(None, max_length=20000)
+    priority: str | None = Field(None, description="low, normal or high")
+    due_at: datetime | None = Field(None, description="With a time zone; a meeting's start")
+    ends_at: datetime | None = Field(None, description="A meeting's end")
+    location: str | None = Field(None, max_length=255)
+    reminder_at: datetime | None = Field(None, description="When the owner and attendees are reminded (email and browser)")
+    owner_id: OptionalId = Field(None, description="Hand the work to another user (who must see the customer)")
+    attendee_ids: list[int] | None = Field(None, max_length=50)
+    shared_with_team: bool | None = None
+    account_id: OptionalId = None
+    contact_id: OptionalId = None
+    lead_id: OptionalId = None
+    concerns: str | None = Field(None, max_length=80, description='Another record it is about, as "app.model:id"')
+    version: int | None = Field(None, description="For PATCH: the version you read; a stale one gets 409")
+
+
+class ActivityOut(Schema):
+    id: int
+    version: int
+    kind: str
+    subject: str
+    details: str
+    status: str
+    priority: str
+    due_at: datetime
+    ends_at: datetime | None
+    location: str
+    reminder_at: datetime | None
+    reminded_at: datetime | None
+    owner_id: int
+    team_id: int | None
+    shared_with_team: bool
+    created_by_id: int | None
+    attendee_ids: list[int]
+    account_id: int | None
+    contact_id: int | None
+    lead_id: int | None
+    concerns: str
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    @staticmethod
+    def resolve_attendee_ids(obj: Any) -> list[int]:
+        return [u.pk for u in obj.attendees.all()]
+
+
+class ActivityCompleteIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field("", max_length=20000, description="What came of it")
+    log_interaction: bool = Field(False, description="Also put a call or meeting on the customer's timeline")
+    version: int | None = None
+
+
+class ActivityStatusIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    version: int | None = None
+
+
+class CalendarFeedOut(Schema):
+    url: str = Field(description="The private feed address; shown once. Issuing a new one stops the old one.")

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 
-from rapport.web.views import auth, home, lists, records, search, timeline
+from rapport.web.views import activities, auth, calendar, home, lists, records, search, timeline
 
 app_name = "web"
 
@@ -33,4 +33,19 @@ urlpatterns = [
     path("search/", search.search_page, name="search"),
     path("search/suggest/", search.search_suggest, name="search_suggest"),
     path("pick/<str:kind>/", search.pick, name="pick"),
+    path("my-day/add/", home.quick_add, name="quick_add"),
+    path("activities/", activities.activity_list, name="activity_list"),
+    path("activities/new/", activities.activity_create, name="activity_create"),
+    path("activities/<int:pk>/edit/", activities.activity_edit, name="activity_edit"),
+    path("activities/<int:pk>/delete/", activities.activity_delete, name="activity_delete"),
+    path("activities/<int:pk>/complete/", activities.activity_complete, name="activity_complete"),
+    path("activities/<int:pk>/cancel/", activities.activity_cancel, name="activity_cancel"),
+    path("activities/<int:pk>/reopen/", activities.activity_reopen, name="activity_reopen"),
+    path("activities/<int:pk>/ics/", activities.activity_ics_download, name="activity_ics"),
+    path("activities/for/<str:kind>/<int:pk>/", activities.record_activities, name="record_activities"),
+    path("reminders/", calendar.reminders, name="reminders"),
+    path("reminders/<int:pk>/dismiss/", calendar.reminder_dismiss, name="reminder_dismiss"),
+    path("reminders/<int:pk>/snooze/", calendar.reminder_snooze, name="reminder_snooze"),
+    path("my-calendar/", calendar.my_calendar, name="my_calendar"),
+    path("calendar/<str:secret>.ics", calendar.calendar_feed, name="calendar_feed"),
 ]

@@ -49,6 +49,8 @@ _ICONS = {
     "sort": '<path d="M8 9l4-4 4 4M8 15l4 4 4-4"/>',
     "sort-asc": '<path d="M8 14l4-4 4 4"/>',
     "sort-desc": '<path d="M8 10l4 4 4-4"/>',
+    "activities": '<rect x="4" y="4" width="16" height="17" rx="2"/><path d="M8 2v4M16 2v4M4 10h16M8 15l2 2 4-4"/>',
+    "bell": '<path d="M6 16V11a6 6 0 0112 0v5l2 2H4z"/><path d="M10 21h4"/>',
 }
 
 
