@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sales/", include("rapport.sales.urls")),
+    path("analytics/", include("rapport.analytics.urls")),
     path("", include("rapport.web.urls")),
 ]

@@ -50,6 +50,8 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
         )
     },
     "web:record_activities": _contact,
+    "sales:lead_convert": _lead,
+    "analytics:account_profile": _account,
 }
 PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTORIES.items()}
 
@@ -59,12 +61,17 @@ PAGE_OTHER_KWARGS: dict[str, dict[str, str]] = {"web:record_activities": {"kind"
 # Pages with an id that is not owned customer data, and why.
 PAGE_NOT_OWNED = {
     "sales:pipeline_board": "pipelines are shared configuration; the cards on the board are filtered by the opportunity selectors",
+    **{
+        f"sales:{page}": "assignment rules are shared configuration that only administrators change; others get 404"
+        for page in ("assignment_rule_edit", "assignment_rule_move", "assignment_rule_delete")
+    },
 }
 
 # Pages whose kwargs are not ids: example values to reach them with.
 PAGE_EXAMPLE_KWARGS: dict[str, list[dict[str, str]]] = {
     "web:coming_soon": [{"domain": "marketing"}],
     "web:pick": [{"kind": "account"}, {"kind": "contact"}, {"kind": "lead"}],
+    "analytics:segment_accounts": [{"segment": "champions"}],
 }
 
 # Pages reached by a secret in the URL instead of a sign-in (calendar apps

@@ -112,14 +112,14 @@ SEGMENTS = (
 SEGMENT_BY_KEY = {segment.key: segment for segment in SEGMENTS}
 
 # (R score, F score) -> segment key: the grid in the module's docstring.
-_ROWS = {
+GRID_ROWS = {
     5: ["new_customers", "potential_loyalists", "potential_loyalists", "champions", "champions"],
     4: ["promising", "potential_loyalists", "potential_loyalists", "loyal", "loyal"],
     3: ["about_to_sleep", "about_to_sleep", "need_attention", "loyal", "loyal"],
     2: ["hibernating", "hibernating", "at_risk", "at_risk", "cant_lose"],
     1: ["lost", "hibernating", "at_risk", "at_risk", "cant_lose"],
 }
-SEGMENT_GRID = {(r, f): key for r, row in _ROWS.items() for f, key in enumerate(row, start=1)}
+SEGMENT_GRID = {(r, f): key for r, row in GRID_ROWS.items() for f, key in enumerate(row, start=1)}
 
 
 def segment_of(r_score: int, f_score: int) -> str:

@@ -42,7 +42,7 @@ NAVIGATION = (
     NavItem("marketing", _("Marketing"), None, section="work"),
     NavItem("service", _("Service"), None, section="work"),
     NavItem("loyalty", _("Loyalty"), None, section="work"),
-    NavItem("analytics", _("Analytics"), None, section="insight"),
+    NavItem("analytics", _("Analytics"), "analytics:overview", section="insight"),
     NavItem("automation", _("Automation"), None, section="insight"),
     NavItem("data", _("Data"), None, section="insight"),
     NavItem("admin", _("Admin"), "admin:index", section="insight", admin_only=True),
