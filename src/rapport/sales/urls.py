@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.sales.views import board, opportunities, reports
+from rapport.sales.views import board, conversion, opportunities, reports, routing
 
 app_name = "sales"
 
@@ -18,4 +18,15 @@ urlpatterns = [
     path("forecast/", reports.forecast_page, name="forecast"),
     path("forecast/export.csv", reports.forecast_export, name="forecast_export"),
     path("funnel/", reports.funnel_page, name="funnel"),
+]
+
+# Lead routing (assignment rules) and lead conversion.
+urlpatterns += [
+    path("routing/", routing.rule_list, name="assignment_rules"),
+    path("routing/new/", routing.rule_create, name="assignment_rule_create"),
+    path("routing/reroute/", routing.leads_reroute, name="leads_reroute"),
+    path("routing/<int:pk>/edit/", routing.rule_edit, name="assignment_rule_edit"),
+    path("routing/<int:pk>/move/", routing.rule_move, name="assignment_rule_move"),
+    path("routing/<int:pk>/delete/", routing.rule_delete, name="assignment_rule_delete"),
+    path("leads/<int:pk>/convert/", conversion.lead_convert_page, name="lead_convert"),
 ]

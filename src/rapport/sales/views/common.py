@@ -18,6 +18,7 @@ TABS = (
     ("opportunities", _("Opportunities"), "sales:opportunity_list"),
     ("forecast", _("Forecast"), "sales:forecast"),
     ("funnel", _("Funnel"), "sales:funnel"),
+    ("routing", _("Lead routing"), "sales:assignment_rules"),
 )
 
 
