@@ -149,3 +149,11 @@ def test_monetary_is_shown_in_the_drill_down(users: dict[str, Any], warehouse: d
     )
     body = _client(users["north_rep"]).get(reverse("analytics:segment_accounts", args=["lost"])).content.decode()
     assert "1,234.50" in body
+
+
+def test_rfm_explained_in_simplified_chinese(users: dict[str, Any]) -> None:
+    users["marketer"].language = "zh-hans"
+    users["marketer"].save(update_fields=["language"])
+    client = _client(users["marketer"])
+    body = client.get(reverse("analytics:rfm_explained")).content.decode()
+    assert "冠军客户" in body and "不能失去的客户" in body and "什么是 RFM" in body
