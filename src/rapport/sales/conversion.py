@@ -209,7 +209,7 @@ def lead_convert(
     if lead.status == LeadStatus.CONVERTED:
         raise Conflict("This lead has already been converted.", field_errors={"status": ["This lead has already been converted."]})
     with transaction.atomic():
-        locked = Lead.objects.select_for_update().select_related("owner", "team").get(pk=lead.pk)
+        locked = Lead.objects.select_for_update(of=("self",)).select_related("owner", "team").get(pk=lead.pk)
         if locked.status == LeadStatus.CONVERTED:
             raise Conflict("This lead has already been converted.", field_errors={"status": ["This lead has already been converted."]})
         plan = conversion_plan(actor=actor, lead=locked, account_id=account_id)

@@ -300,3 +300,33 @@ def test_trade_show_500_cards_land_with_the_regional_reps(users, teams, make_use
     assert set(Activity.objects.values_list("lead_id", flat=True)) == {lead.pk for lead in leads if lead.routed_by}
     # The rules were read once for the whole import, not once per card.
     assert len(rule_reads) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent writers on a real server")
+def test_leads_arriving_together_go_round_the_team_without_doubling_up(users, east):
+    """The rule's state row is locked while a lead is given out: six at once land two per rep."""
+    import threading
+
+    team, reps = east
+    rule(users["admin"], "East", [], team_id=team.pk, create_follow_up=False)
+    barrier = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def arrive_now(index: int) -> None:
+        try:
+            barrier.wait()
+            lead_create(actor=users["admin"], data={"last_name": f"Rush {index}"}, via="api")
+        except BaseException as exc:  # reported below; a thread's exception is otherwise lost
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=arrive_now, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert Counter(Lead.objects.values_list("owner_id", flat=True)) == Counter({r.pk: 2 for r in reps})
+    assert AssignmentState.objects.get().assigned_count == 6
