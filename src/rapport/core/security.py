@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -39,7 +39,7 @@ class SecurityHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        response = _refuse_nul(request) or self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
@@ -47,6 +47,23 @@ class SecurityHeadersMiddleware:
         if request.path.startswith("/api/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
+
+
+def _refuse_nul(request: HttpRequest) -> HttpResponse | None:
+    """A NUL character in a parameter is never data: PostgreSQL refuses it mid-query (a 500, or a
+    streamed export cut short), so it is answered up front — 422 like any invalid API value, 400 on pages."""
+    fields = [request.GET]
+    if request.method == "POST" and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        fields.append(request.POST)
+    bad = next((key for params in fields for key, values in params.lists() if "\x00" in key or any("\x00" in v for v in values)), None)
+    if bad is None:
+        return None
+    name = bad.replace("\x00", "")
+    if request.path.startswith("/api/"):
+        detail = f"{name}: NUL characters are not allowed."
+        body = {"type": "about:blank", "title": "Validation failed", "status": 422, "detail": detail, "errors": {name: [detail]}}
+        return JsonResponse(body, status=422, content_type="application/problem+json")
+    return HttpResponse("NUL characters are not allowed.", status=400, content_type="text/plain; charset=utf-8")
 
 
 def _client_address(request: HttpRequest | None) -> str:

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils.dateparse import parse_datetime
 
 from rapport.common.errors import ValidationFailed
+from rapport.common.ninja import MAX_ID
 from rapport.customers.models import CustomFieldDefinition, CustomFieldType, LeadStatus, SearchTerm
 from rapport.customers.search import fold
 
@@ -59,9 +60,13 @@ def _as_int(params: Mapping[str, Any], name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
-        raise ValidationFailed.for_field(name, f"'{raw}' is not an id.") from None
+        value = None
+    # Beyond 64 bits the database driver fails (OverflowError, out of range) instead of finding nothing.
+    if value is None or abs(value) > MAX_ID:
+        raise ValidationFailed.for_field(name, f"'{raw}' is not an id.")
+    return value
 
 
 def _as_datetime(params: Mapping[str, Any], name: str) -> dt.datetime | None:

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from rapport.common.errors import ValidationFailed
+from rapport.common.ninja import MAX_ID
 from rapport.customers.filters import ListDefinition
 from rapport.sales.models import ForecastCategory, Opportunity, OpportunityStatus
 
@@ -34,9 +35,13 @@ def _as_int(params: Mapping[str, Any], name: str) -> int | None:
     if raw in (None, ""):
         return None
     try:
-        return int(raw)
+        value = int(raw)
     except (TypeError, ValueError):
-        raise ValidationFailed.for_field(name, f"'{raw}' is not an id.") from None
+        value = None
+    # Beyond 64 bits the database driver fails (OverflowError, out of range) instead of finding nothing.
+    if value is None or abs(value) > MAX_ID:
+        raise ValidationFailed.for_field(name, f"'{raw}' is not an id.")
+    return value
 
 
 def month_range(text: str, *, field: str = "close_month") -> tuple[dt.date, dt.date]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rapport.common.errors import ValidationFailed
+from rapport.common.ninja import MAX_ID
 from rapport.core import selectors as core_selectors
 from rapport.sales import cost_analysis, filters, forecast, funnel, selectors
 from rapport.sales.views.common import owner_choices, page_context, team_choices
@@ -27,7 +28,8 @@ CHART_MEASURES = (
 
 
 def _as_int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    # An id beyond 64 bits would make the database driver fail instead of finding nothing.
+    return int(value) if value and value.isdigit() and int(value) <= MAX_ID else None
 
 
 def _forecast(request: HttpRequest) -> forecast.Forecast:
