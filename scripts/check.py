@@ -37,6 +37,8 @@ def main() -> None:
         step("ruff", [str(BIN / "ruff"), "check", *lint_paths])
         step("mypy (domain code)", [str(BIN / "mypy"), "src/rapport"])
         step("import-linter (dependency direction)", [str(BIN / "lint-imports")])
+        # Medium and high findings only (-ll); a justified one carries "# nosec <id>" and a reason above it.
+        step("bandit (security lint)", [str(BIN / "bandit"), "-c", "pyproject.toml", "-r", "src/rapport", "-ll", "-q"])
         step(
             "migrations in step",
             [str(BIN / "rapport"), "makemigrations", "--check", "--dry-run"],
