@@ -14,7 +14,7 @@ from rapport.analytics.warehouse import WarehouseBusy, current_version, warehous
 
 
 class Command(BaseCommand):
-    help = "Build the analytical warehouse (Parquet star schema) or show its status."
+    help = "Build the analytical warehouse (Parquet star schema), score the customers from it, or show its status."
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
