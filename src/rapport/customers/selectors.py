@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from rapport.common.errors import NotFound
 from rapport.common.phones import phone_search_key
 from rapport.core import policies
 from rapport.core.audit import audit_log_for
 from rapport.core.models import AuditEntry, User
+from rapport.customers.filters import text_search_ids
 from rapport.customers.models import (
     Account,
     Contact,
@@ -21,9 +21,7 @@ from rapport.customers.models import (
     CustomFieldDefinition,
     Interaction,
     Lead,
-    SearchTerm,
 )
-from rapport.customers.search import fold
 
 _POINTS = Prefetch("contact_points", queryset=ContactPoint.objects.order_by("-is_primary", "id"))
 
@@ -137,20 +135,6 @@ class SearchHit:
     url_name: str
 
 
-def _term_ids(record_type: str, query: str, limit: int) -> list[int]:
-    folded = fold(query)[:100]
-    if not folded:
-        return []
-    qs = SearchTerm.objects.filter(record_type=record_type)
-    if connection.vendor == "postgresql":
-        # The varchar_pattern_ops index Django adds serves LIKE 'x%' on PostgreSQL.
-        qs = qs.filter(term__startswith=folded)
-    else:
-        # A range on the plain B-tree: SQLite will not use an index for LIKE ... ESCAPE.
-        qs = qs.filter(term__gte=folded, term__lt=folded + "\U0010ffff")
-    return list(dict.fromkeys(qs.values_list("record_id", flat=True)[: limit * 4]))
-
-
 def _phone_ids(field: str, e164: str) -> list[int]:
     return list(
         ContactPoint.objects.filter(kind=ContactPointKind.PHONE, normalised=e164, **{f"{field}__isnull": False}).values_list(
@@ -172,12 +156,12 @@ def global_search(*, user: User, query: str, limit: int = 8) -> dict[str, list[A
         ("leads", "lead", lead_list_for_user(user=user)),
     ]
     for key, record_type, qs in specs:
-        ids = _phone_ids(record_type, e164) if e164 else []
-        ids += _term_ids(record_type, query, limit)
-        if not ids:
-            continue
-        rows = qs.filter(pk__in=list(dict.fromkeys(ids))[: limit * 4])
-        results[key] = list(rows.order_by(*qs.model._meta.ordering)[:limit])
+        # Visibility and the match are one query: cutting the candidates first
+        # would hide visible records behind invisible ones sharing the prefix.
+        matches = Q(pk__in=text_search_ids(record_type, query))
+        if e164:
+            matches |= Q(pk__in=_phone_ids(record_type, e164))
+        results[key] = list(qs.filter(matches).order_by(*qs.model._meta.ordering)[:limit])
     return results
 
 
