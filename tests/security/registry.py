@@ -116,6 +116,20 @@ def _meeting(owner: Any, mark: str) -> Model:
     return activity_create(actor=owner, kind="meeting", subject=f"Meeting {mark}", due_at=when, contact_id=contact.pk, location=mark)
 
 
+def _order(owner: Any, mark: str) -> Model:
+    from rapport.sales.orders import order_place
+
+    account = _account(owner, mark)
+    line = {"description": f"Line {mark}", "unit_price": "10.00"}
+    return order_place(actor=owner, data={"account_id": account.pk, "currency": "CNY", "notes": mark, "lines": [line]})
+
+
+def _invoice(owner: Any, mark: str) -> Model:
+    from rapport.sales.billing import invoice_issue
+
+    return invoice_issue(actor=owner, order=_order(owner, mark))  # type: ignore[arg-type]
+
+
 # path template (OpenAPI) -> factory; ids in the path are filled with the record's pk.
 OWNED: dict[str, Owned] = {
     "/api/v1/accounts/{record_id}": Owned(_account),
@@ -142,6 +156,12 @@ OWNED: dict[str, Owned] = {
     "/api/v1/quotes/{quote_id}/send": Owned(_quote),
     "/api/v1/quotes/{quote_id}/pdf": Owned(_quote),
     "/api/v1/quote-lines/{line_id}": Owned(_quote_line),
+    "/api/v1/orders/{order_id}": Owned(_order),
+    "/api/v1/orders/{order_id}/status": Owned(_order),
+    "/api/v1/orders/{order_id}/invoices": Owned(_order),
+    "/api/v1/invoices/{invoice_id}": Owned(_invoice),
+    "/api/v1/invoices/{invoice_id}/payments": Owned(_invoice),
+    "/api/v1/accounts/{account_id}/balance": Owned(_account),
     "/api/v1/activities/{activity_id}": Owned(_meeting),
     "/api/v1/activities/{activity_id}/complete": Owned(_meeting),
     "/api/v1/activities/{activity_id}/cancel": Owned(_meeting),

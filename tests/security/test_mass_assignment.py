@@ -120,6 +120,14 @@ GOOD: dict[tuple[str, str], Callable[[User, Any], dict[str, Any]]] = {
     ("post", "/api/v1/quotes/{quote_id}/lines"): lambda a, r: {"description": "Forged line", "unit_price": "10.00"},
     ("post", "/api/v1/quotes/{quote_id}/status"): lambda a, r: {"status": "sent", "version": r.version},
     ("post", "/api/v1/quotes/{quote_id}/send"): lambda a, r: {"to": ["buyer@example.com"]},
+    ("post", "/api/v1/orders"): lambda a, r: {
+        "account_id": registry._account(a, "x").pk,
+        "currency": "CNY",
+        "lines": [{"description": "Forged line", "unit_price": "10.00"}],
+    },
+    ("post", "/api/v1/orders/{order_id}/status"): lambda a, r: {"status": "shipped", "version": r.version},
+    ("post", "/api/v1/orders/{order_id}/invoices"): lambda a, r: {"due_in_days": 10},
+    ("post", "/api/v1/invoices/{invoice_id}/payments"): lambda a, r: {"amount": "1.00", "paid_on": "2026-01-02", "method": "card"},
 }
 # Writes a rep is refused outright (administrators or managers only): the forged fields must not change that.
 REFUSED_FOR_REPS = registry.ADMIN_ONLY_WRITES | {"/api/v1/users/{user_id}", "/api/v1/teams/{team_id}", "/api/v1/quotas"}

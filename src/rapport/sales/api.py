@@ -323,3 +323,9 @@ router.add_router("/", quote_router)
 from rapport.sales.assignment_api import router as assignment_router  # noqa: E402
 
 router.add_router("/", assignment_router)
+
+
+# Orders, invoices, payments and balances; returns; contracts.
+from rapport.sales.order_api import router as order_router  # noqa: E402
+
+router.add_router("/", order_router)
