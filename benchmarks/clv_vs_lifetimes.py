@@ -105,7 +105,7 @@ def run_ours(csv_path: Path, out: Path) -> dict[str, object]:
     from rapport.analytics.tables import read_columns
 
     stages = Stages()
-    columns = read_columns(csv_path, [("customer_id", "--customer"), ("date", "--date"), ("amount", "--amount")])
+    columns = read_columns(csv_path, [("customer_id", "--customer", "id"), ("date", "--date", "date"), ("amount", "--amount", "number")])
     customers, dates, amounts = columns["customer_id"].ids(), columns["date"].dates(), columns["amount"].numbers()
     del columns
     stages.done("read_csv")
@@ -317,9 +317,16 @@ def main() -> None:
         and checks["predictions_within_1e-6"]
         and checks["summary_identical"]
     )
+    # The issue asks for 20x overall, from the raw transactions file: reading it counts too.
+    report["goal_met_from_the_file"] = report["goal_met"] and report["speedup_median_of_runs"]["cpu"]["total"] >= 20
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps({k: report[k] for k in ("median_seconds", "speedup_median_of_runs", "max_rss_mb", "goal_met")}, indent=2))
+    print(
+        json.dumps(
+            {k: report[k] for k in ("median_seconds", "speedup_median_of_runs", "max_rss_mb", "goal_met", "goal_met_from_the_file")},
+            indent=2,
+        )
+    )
     print(json.dumps(checks, indent=2))
 
 

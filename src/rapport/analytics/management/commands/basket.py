@@ -11,7 +11,7 @@ from django.core.management.base import CommandParser
 
 from rapport.analytics import basket
 from rapport.analytics.management.base import ModelCommand
-from rapport.analytics.tables import Column, read_columns
+from rapport.analytics.tables import Column, Kind, read_columns
 
 
 class Command(ModelCommand):
@@ -48,9 +48,9 @@ class Command(ModelCommand):
             raise ValueError("--max-length must be at least 1")
         if bool(options["customer"]) != bool(options["output"]):
             raise ValueError("--customer and --output go together: next-best products need both")
-        wanted = [(options["basket"], "--basket"), (options["item"], "--item")]
+        wanted: list[tuple[str, str, Kind]] = [(options["basket"], "--basket", "id"), (options["item"], "--item", "id")]
         if options["customer"]:
-            wanted.append((options["customer"], "--customer"))
+            wanted.append((options["customer"], "--customer", "id"))
         columns = read_columns(options["baskets"], wanted, delimiter=options["delimiter"])
         item_labels = _labels(columns[options["item"]])
         data = basket.baskets_from_pairs(baskets=columns[options["basket"]].ids(), items=item_labels)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -51,16 +52,19 @@ class Command(ModelCommand):
             raise ValueError(f"--calibration-end: '{options['calibration_end']}' is not a date (YYYY-MM-DD)") from None
         columns = read_columns(
             options["transactions"],
-            [(options["customer"], "--customer"), (options["date"], "--date"), (options["amount"], "--amount")],
+            [(options["customer"], "--customer", "id"), (options["date"], "--date", "date"), (options["amount"], "--amount", "number")],
             delimiter=options["delimiter"],
+            date_format=options["date_format"],
         )
-        customers = columns[options["customer"]].ids()
-        dates = columns[options["date"]].dates(options["date_format"])
+        # Customers are grouped by their codes (numbered in id order); the ids come back for the output.
+        customers, customer_ids = columns[options["customer"]].factorized()
+        dates = columns[options["date"]].dates()
         amounts = columns[options["amount"]].numbers()
         self.progress(f"read {len(dates):,} transactions")
         summary = summarise_transactions(
             customers=customers, dates=dates, amounts=amounts, calibration_end=calibration_end, time_unit=options["time_unit"]
         )
+        summary = replace(summary, customer=customer_ids[summary.customer])
         if len(summary) == 0:
             raise ValueError(f"--calibration-end: no transaction on or before {calibration_end}")
         self.progress(f"summarised {len(summary):,} customers")
