@@ -138,7 +138,7 @@ def test_list_filters_and_pagination(users, api_for, make_account, stages):
         assert (response.status_code, list(response.json()["errors"])) == (422, [field])
 
 
-def test_list_query_budget_does_not_grow_with_rows(users, api_for, make_account, django_assert_max_num_queries):
+def test_list_query_budget_does_not_grow_with_rows(users, api_for, make_account, django_assert_max_num_queries, pipeline):
     api = api_for(users["manager"])
     for owner in ("north_rep", "north_rep2", "manager"):
         account = make_account(users[owner], name=f"Account of {owner}")
@@ -152,7 +152,7 @@ def test_list_query_budget_does_not_grow_with_rows(users, api_for, make_account,
         assert len(api.get("pipelines").json()) == 3
 
 
-def test_costs_contacts_and_competitors_endpoints(users, api_for, make_account):
+def test_costs_contacts_and_competitors_endpoints(users, api_for, make_account, pipeline):
     api = api_for(users["north_rep"])
     account = make_account(users["north_rep"])
     deal = _create(api, account.pk)
