@@ -13,7 +13,7 @@ from django.urls import reverse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from rapport.common.ninja import Id, OptionalId
+from rapport.common.ninja import Id, OptionalId, expected_version
 from rapport.common.pagination import keyset_page
 from rapport.core.models import User
 from rapport.customers import activities, activity_selectors
@@ -21,12 +21,6 @@ from rapport.customers.calendar import activity_ics
 from rapport.customers.schemas import ActivityCompleteIn, ActivityIn, ActivityOut, ActivityStatusIn, CalendarFeedOut
 
 router = Router(tags=["activities"])
-
-
-def _expected_version(request: HttpRequest, body_version: int | None) -> int | None:
-    from rapport.customers.api import expected_version
-
-    return expected_version(request, body_version)
 
 
 class ActivityPage(Schema):
@@ -97,7 +91,7 @@ def get_activity(request: HttpRequest, activity_id: Id) -> Any:
 def update_activity(request: HttpRequest, activity_id: Id, payload: ActivityIn) -> Any:
     activity = _get(request, activity_id)
     data = payload.model_dump(exclude_unset=True)
-    version = _expected_version(request, data.pop("version", None))
+    version = expected_version(request, data.pop("version", None))
     activities.activity_update(actor=_actor(request), activity=activity, data=data, expected_version=version, via="api")
     return _get(request, activity_id)
 
@@ -105,7 +99,7 @@ def update_activity(request: HttpRequest, activity_id: Id, payload: ActivityIn) 
 @router.delete("/activities/{activity_id}", response={204: None}, summary="Delete an activity")
 def delete_activity(request: HttpRequest, activity_id: Id) -> Status[None]:
     activity = _get(request, activity_id)
-    activities.activity_delete(actor=_actor(request), activity=activity, expected_version=_expected_version(request, None), via="api")
+    activities.activity_delete(actor=_actor(request), activity=activity, expected_version=expected_version(request, None), via="api")
     return Status(204, None)
 
 
@@ -115,7 +109,7 @@ def complete_activity(request: HttpRequest, activity_id: Id, payload: ActivityCo
     activities.activity_complete(
         actor=_actor(request),
         activity=activity,
-        expected_version=_expected_version(request, payload.version),
+        expected_version=expected_version(request, payload.version),
         outcome=payload.outcome,
         log_interaction=payload.log_interaction,
         via="api",
@@ -126,7 +120,7 @@ def complete_activity(request: HttpRequest, activity_id: Id, payload: ActivityCo
 @router.post("/activities/{activity_id}/cancel", response=ActivityOut, summary="Cancel an activity")
 def cancel_activity(request: HttpRequest, activity_id: Id, payload: ActivityStatusIn) -> Any:
     activity = _get(request, activity_id)
-    version = _expected_version(request, payload.version)
+    version = expected_version(request, payload.version)
     activities.activity_cancel(actor=_actor(request), activity=activity, expected_version=version, via="api")
     return _get(request, activity_id)
 
@@ -134,7 +128,7 @@ def cancel_activity(request: HttpRequest, activity_id: Id, payload: ActivityStat
 @router.post("/activities/{activity_id}/reopen", response=ActivityOut, summary="Reopen a done or cancelled activity")
 def reopen_activity(request: HttpRequest, activity_id: Id, payload: ActivityStatusIn) -> Any:
     activity = _get(request, activity_id)
-    version = _expected_version(request, payload.version)
+    version = expected_version(request, payload.version)
     activities.activity_reopen(actor=_actor(request), activity=activity, expected_version=version, via="api")
     return _get(request, activity_id)
 

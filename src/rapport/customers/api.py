@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.common.errors import ValidationFailed
-from rapport.common.ninja import Id, OptionalId
+from rapport.common.ninja import Id, OptionalId, expected_version
 from rapport.common.pagination import keyset_page
 from rapport.customers import exports, filters, selectors, services
 from rapport.customers.schemas import (
@@ -50,18 +50,6 @@ class ListParams(Schema):
     sort: str | None = Field(None, description="name, created_at or updated_at; prefix - for descending")
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = None
-
-
-def expected_version(request: HttpRequest, body_version: int | None) -> int | None:
-    """The version the client read, from ``If-Match`` or the body's ``version``."""
-    header = request.headers.get("If-Match")
-    if header:
-        text = header.strip().removeprefix("W/").strip('"')
-        try:
-            return int(text)
-        except ValueError:
-            raise ValidationFailed.for_field("If-Match", 'Send the record\'s version, e.g. If-Match: "3".') from None
-    return body_version
 
 
 def with_etag(response: HttpResponse, version: int) -> HttpResponse:

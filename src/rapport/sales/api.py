@@ -14,10 +14,10 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.common.errors import ValidationFailed
+from rapport.common.ninja import expected_version
 from rapport.common.pagination import keyset_page
 from rapport.core.models import User
 from rapport.core.selectors import actor_of
-from rapport.customers.api import expected_version
 from rapport.sales import cost_analysis, deal_services, filters, forecast, funnel, quotas, selectors, services
 from rapport.sales.models import Opportunity
 from rapport.sales.schemas import (

@@ -14,10 +14,9 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.common.errors import NotFound, ValidationFailed
-from rapport.common.ninja import Id
+from rapport.common.ninja import Id, expected_version
 from rapport.common.pagination import keyset_page
 from rapport.core.selectors import actor_of
-from rapport.customers.api import expected_version
 from rapport.customers.selectors import account_get_for_user
 from rapport.customers.validation import Errors
 from rapport.sales import pricing, products

@@ -14,9 +14,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from rapport.common.errors import NotFound
-from rapport.common.ninja import Id
+from rapport.common.ninja import Id, expected_version
 from rapport.core.selectors import actor_of
-from rapport.customers.api import expected_version
 from rapport.customers.selectors import visible_account
 from rapport.sales import billing, orders
 from rapport.sales.catalog_schemas import LineIn, LineOut

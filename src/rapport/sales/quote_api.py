@@ -14,11 +14,10 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from rapport.common.errors import ValidationFailed
-from rapport.common.ninja import Id, OptionalId
+from rapport.common.ninja import Id, OptionalId, expected_version
 from rapport.common.pagination import keyset_page
 from rapport.core.models import User
 from rapport.core.selectors import actor_of
-from rapport.customers.api import expected_version
 from rapport.sales import quotes
 from rapport.sales.catalog_models import Quote
 from rapport.sales.catalog_schemas import LineIn, LineOut, QuoteDetailOut, QuoteIn, QuotePage, SendIn, StatusIn
