@@ -134,6 +134,12 @@ def test_deploy_check_is_clean_for_production_settings(tmp_path):
         "RAPPORT_HTTPS": "1",
         "ALLOWED_HOSTS": "crm.example.com",
     }
-    result = subprocess.run([sys.executable, "-m", "rapport.cli", "check", "--deploy", "--fail-level", "WARNING"], env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "rapport.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

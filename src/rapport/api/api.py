@@ -7,6 +7,7 @@ from rapport.api.auth import AUTH
 from rapport.api.openapi import RapportAPI
 from rapport.core.api import router as core_router
 from rapport.customers.api import router as customers_router
+from rapport.dataops.api import router as dataops_router
 from rapport.sales.api import router as sales_router
 
 api = RapportAPI(
@@ -19,5 +20,7 @@ api = RapportAPI(
 )
 errors.install(api)
 api.add_router("/", core_router)
+# Before customers: /leads/imports would otherwise be taken for /leads/{record_id}.
+api.add_router("/", dataops_router)
 api.add_router("/", customers_router)
 api.add_router("/", sales_router)

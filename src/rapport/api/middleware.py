@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django.utils import timezone
 
 from rapport.api.models import IdempotentRequest
@@ -78,6 +79,23 @@ class ApiRateLimitMiddleware:
         return response
 
 
+def _body_hash(request: HttpRequest) -> str:
+    digest = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n")  # type: ignore[union-attr]
+    try:
+        digest.update(request.body)
+    except RawPostDataException:
+        # A multipart upload whose form was already parsed (the NUL check reads it): its fields and files stand for the body.
+        for name, values in sorted(request.POST.lists()):
+            digest.update(f"{name}={values!r}\n".encode())
+        for name, files in sorted(request.FILES.lists()):
+            for upload in files:
+                digest.update(f"{name}:{upload.name}:".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    return digest.hexdigest()
+
+
 class IdempotencyMiddleware:
     """POST with ``Idempotency-Key``: the first response is stored and replayed for repeats.
 
@@ -96,7 +114,7 @@ class IdempotencyMiddleware:
         if len(key) > 255 or not key.isprintable():
             return _problem(422, "Validation failed", "Idempotency-Key must be 1 to 255 printable characters.")
         principal = _principal(request)
-        body_hash = hashlib.sha256(request.method.encode() + request.path.encode() + b"\n" + request.body).hexdigest()
+        body_hash = _body_hash(request)
         record, replay = self._claim(principal, key, request, body_hash)
         if replay is not None:
             return replay

@@ -31,6 +31,14 @@ class ApiClient:
     def post(self, path: str, data: Any = None, **kw: Any) -> Any:
         return self._call("post", path, data, **kw)
 
+    def upload(self, path: str, filename: str, content: bytes, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+        """POST a multipart form with one file (field ``file``) and the other ``data`` fields."""
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        url = path if path.startswith("/") else f"/api/v1/{path}"
+        extra = {**self.headers, **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (kw.get("headers") or {}).items()}}
+        return self.client.post(url, {**(data or {}), "file": SimpleUploadedFile(filename, content)}, **extra)
+
     def patch(self, path: str, data: Any = None, **kw: Any) -> Any:
         return self._call("patch", path, data, **kw)
 

@@ -52,6 +52,11 @@ class ListParams(Schema):
     cursor: str | None = None
 
 
+class HandedOverOut(Schema):
+    detail: str
+    assigned_to: str = Field(description="The name of the new owner")
+
+
 def with_etag(response: HttpResponse, version: int) -> HttpResponse:
     response["ETag"] = f'"{version}"'
     return response
@@ -70,6 +75,7 @@ def _record_routes(
     delete: Callable[..., Any],
     id_name: str,
     label: str,
+    handed_over: Callable[..., Any] | None = None,
 ) -> None:
     page_schema = type(f"{label}Page", (Schema,), {"__annotations__": {"items": list[schema_out], "next_cursor": str | None}})  # type: ignore[valid-type]
     entity = label.lower()
@@ -87,6 +93,10 @@ def _record_routes(
         if "version" in data:
             raise ValidationFailed.for_field("version", "A new record has no version yet.")
         record = create(actor=request.user, data=data, via="api")
+        new_owner = handed_over(user=request.user, **{id_name: record.pk}) if handed_over else None
+        if new_owner is not None:
+            name = new_owner.get_full_name() or new_owner.get_username()
+            return Status(202, {"detail": f"{label} created and assigned to {name}.", "assigned_to": name})
         return Status(201, get_for_user(user=request.user, **{id_name: record.pk}))
 
     def update_record(request: HttpRequest, record_id: Id, payload: schema_in) -> Any:  # type: ignore[valid-type]
@@ -122,7 +132,14 @@ def _record_routes(
         openapi_extra={"responses": {200: {"description": "CSV file", "content": {"text/csv": {}}}}},
     )(export_records)
     router.get(f"/{path}/{{record_id}}", response=schema_out, summary=f"Get one {entity}", operation_id=f"get_{entity}")(get_record)
-    router.post(f"/{path}", response={201: schema_out}, summary=f"Create {entity}", operation_id=f"create_{entity}")(create_record)
+    responses: dict[int, Any] = {201: schema_out}
+    description = None
+    if handed_over is not None:
+        responses[202] = HandedOverOut
+        description = "202 when the assignment rules gave the new record to someone whose records you may not see."
+    router.post(f"/{path}", response=responses, summary=f"Create {entity}", operation_id=f"create_{entity}", description=description)(
+        create_record
+    )
     router.patch(
         f"/{path}/{{record_id}}",
         response=schema_out,
@@ -173,6 +190,7 @@ _record_routes(
     delete=services.lead_delete,
     id_name="lead_id",
     label="Lead",
+    handed_over=selectors.lead_handed_over,
 )
 
 

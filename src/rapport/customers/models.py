@@ -444,10 +444,12 @@ class CustomerProfile(TimeStampedModel):
         verbose_name_plural = _("customer profiles")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(value_decile__isnull=True) | models.Q(value_decile__gte=1, value_decile__lte=10), name="profile_decile_range"
+                condition=models.Q(value_decile__isnull=True) | models.Q(value_decile__gte=1, value_decile__lte=10),
+                name="profile_decile_range",
             ),
             models.CheckConstraint(
-                condition=models.Q(churn_risk__isnull=True) | models.Q(churn_risk__gte=0, churn_risk__lte=1), name="profile_churn_risk_range"
+                condition=models.Q(churn_risk__isnull=True) | models.Q(churn_risk__gte=0, churn_risk__lte=1),
+                name="profile_churn_risk_range",
             ),
         ]
 

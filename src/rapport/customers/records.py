@@ -258,6 +258,15 @@ def _require_writer(actor: User) -> None:
         raise PermissionDenied("Your role may read customer records but not change them.")
 
 
+def record_check(spec: RecordSpec, *, actor: User, data: Mapping[str, Any]) -> None:
+    """Raise what ``record_create`` would refuse ``data`` for, writing nothing (an import's dry run)."""
+    _require_writer(actor)
+    cleaned = _clean(spec, actor=actor, data=data, record=None)
+    record = spec.model(owner=cleaned.owner or actor, custom=cleaned.custom or {}, **cleaned.values)
+    if spec.prepare:
+        spec.prepare(cleaned.values, record)
+
+
 def record_create(spec: RecordSpec, *, actor: User, data: Mapping[str, Any], via: str) -> Any:
     _require_writer(actor)
     cleaned = _clean(spec, actor=actor, data=data, record=None)

@@ -67,6 +67,18 @@ def visible_contact(user: User, contact_id: int) -> Contact | None:
     return policies.restrict(Contact.objects.all(), user).filter(pk=contact_id).first()
 
 
+def lead_handed_over(*, user: User, lead_id: int) -> User | None:
+    """Who now owns the lead ``user`` has just created, when the assignment rules gave it to
+    someone ``user`` may not see the leads of; None while ``user`` still sees it.
+
+    Only for the lead a door has just created: it says who got it, and nothing else about it.
+    """
+    if visible_lead(user, lead_id) is not None:
+        return None
+    owner_id = Lead.objects.filter(pk=lead_id).values_list("owner_id", flat=True).first()
+    return User.objects.filter(pk=owner_id).first() if owner_id is not None else None
+
+
 def visible_lead(user: User, lead_id: int) -> Lead | None:
     return policies.restrict(Lead.objects.all(), user).filter(pk=lead_id).first()
 

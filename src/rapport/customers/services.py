@@ -37,7 +37,7 @@ from rapport.customers.models import (
     Lead,
     LeadStatus,
 )
-from rapport.customers.records import COMMON_FIELDS, FieldSpec, RecordSpec, record_create, record_delete, record_update
+from rapport.customers.records import COMMON_FIELDS, FieldSpec, RecordSpec, record_check, record_create, record_delete, record_update
 from rapport.customers.validation import Errors, clean_text, compose_full_name
 
 PERSON_FIELDS = (
@@ -134,6 +134,11 @@ def contact_delete(*, actor: User, contact: Contact, expected_version: int | Non
 
 def lead_create(*, actor: User, data: Mapping[str, Any], via: str = "web") -> Lead:
     return record_create(LEAD, actor=actor, data=data, via=via)
+
+
+def lead_check(*, actor: User, data: Mapping[str, Any]) -> None:
+    """Raise the ``ValidationFailed`` that ``lead_create`` would raise for ``data``; writes nothing."""
+    record_check(LEAD, actor=actor, data=data)
 
 
 def lead_update(*, actor: User, lead: Lead, data: Mapping[str, Any], expected_version: int | None, via: str = "web") -> Lead:

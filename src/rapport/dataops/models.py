@@ -1,8 +1,11 @@
-"""Bookkeeping of data operations: how far a demo load got."""
+"""Bookkeeping of data operations: how far a demo load got, lead imports and what became of each row."""
 
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rapport.common.models import TimeStampedModel
 
 
 class DemoLoadPhase(models.Model):
@@ -27,3 +30,80 @@ class DemoLoadPhase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phase}: {self.rows_done} rows{' (finished)' if self.finished else ''}"
+
+
+class LeadImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("Checked, waiting for confirmation")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class LeadImport(TimeStampedModel):
+    """One file of leads: its dry run, then its import by the worker, then its summary.
+
+    The file's bytes are kept only until the import is done (the worker reads
+    them, possibly in another process); they are never served back.
+    """
+
+    created_by = models.ForeignKey("core.User", on_delete=models.CASCADE, related_name="+", verbose_name=_("imported by"))
+    filename = models.CharField(_("file"), max_length=200)
+    file_format = models.CharField(_("format"), max_length=10)
+    source = models.CharField(_("source"), max_length=80, blank=True)
+    content = models.BinaryField(default=b"", editable=False)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(_("status"), max_length=10, choices=LeadImportStatus.choices, default=LeadImportStatus.PREVIEWED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    # The dry run's verdict: what would be created, skipped and refused.
+    preview = models.JSONField(default=dict, blank=True)
+    # [{row, column, message}], the first MAX_ERRORS of them (dry run, then the import's own).
+    row_errors = models.JSONField(default=list, blank=True)
+    notes = models.JSONField(default=list, blank=True)
+    follow_ups_done = models.BooleanField(default=False)
+    failure = models.CharField(max_length=300, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="lead_import_user_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(processed_rows__lte=models.F("total_rows")), name="lead_import_progress_bounded"),
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total_rows else min(100, self.processed_rows * 100 // self.total_rows)
+
+
+class LeadImportOutcome(models.TextChoices):
+    CREATED = "created", _("Created")
+    DUPLICATE = "duplicate", _("Duplicate skipped")
+    ERROR = "error", _("Error")
+
+
+class LeadImportRow(models.Model):
+    """What became of one row: written in the same transaction as its lead, so a resumed import skips it."""
+
+    lead_import = models.ForeignKey(LeadImport, on_delete=models.CASCADE, related_name="rows")
+    row = models.PositiveIntegerField()
+    outcome = models.CharField(max_length=10, choices=LeadImportOutcome.choices)
+    lead = models.ForeignKey("customers.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    owner = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Hours until the follow-up to-do is due; null when the lead's owner gets none for it.
+    follow_up_hours = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["lead_import", "row"]
+        constraints = [models.UniqueConstraint(fields=["lead_import", "row"], name="lead_import_row_once")]
+
+    def __str__(self) -> str:
+        return f"{self.lead_import_id}:{self.row} {self.outcome}"

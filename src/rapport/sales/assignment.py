@@ -45,6 +45,8 @@ CACHE_KEY = "sales:assignment-rules:v1"
 # Other processes (the worker running an import) see a rule change at the latest this much later.
 CACHE_SECONDS = 60
 REROUTE_LIMIT = 5000
+# Unrouted new leads younger than this are retried by the periodic job.
+PENDING_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -264,11 +266,14 @@ def _follow_up(rule: Rule, lead: Lead, owner: User, via: str) -> None:
     activity_create(actor=owner, kind="task", subject=subject, details=details, due_at=due_at, lead_id=lead.pk, via=via)
 
 
-def lead_route(*, lead: Lead, rules: Sequence[Rule] | None = None, via: str = "rule") -> Rule | None:
+def lead_route(*, lead: Lead, rules: Sequence[Rule] | None = None, via: str = "rule", follow_up: bool = True) -> Rule | None:
     """Give ``lead`` to the owner the first matching rule names; returns that rule, or None.
 
     A matching rule that has no one to give the lead to (its user left, its
     team has no active sales people) is passed over for the next one.
+    ``lead`` is updated in place (owner, team, ``routed_by``). ``follow_up``
+    False leaves the to-do to the caller: an import gives each owner one
+    to-do for all their new leads, not one per lead.
     """
     for rule in active_rules() if rules is None else rules:
         if not rule_matches(rule, lead):
@@ -278,8 +283,9 @@ def lead_route(*, lead: Lead, rules: Sequence[Rule] | None = None, via: str = "r
             if owner is None:
                 continue
             team = rule.team if rule.team is not None else owner.team
-            customer_services.lead_assign(actor=None, lead=lead, owner=owner, team=team, rule_label=rule.name, via=via)
-            if rule.create_follow_up:
+            assigned = customer_services.lead_assign(actor=None, lead=lead, owner=owner, team=team, rule_label=rule.name, via=via)
+            lead.owner, lead.team, lead.routed_by, lead.version = owner, team, assigned.routed_by, assigned.version
+            if rule.create_follow_up and follow_up:
                 _follow_up(rule, lead, owner, via)
         return rule
     return None
@@ -293,6 +299,31 @@ def leads_reroute(*, actor: User, via: str = "web") -> RerouteResult:
     result = RerouteResult()
     leads = policies.restrict(Lead.objects.all(), actor).filter(status=LeadStatus.NEW, routed_by="").order_by("id")
     for lead in leads[:REROUTE_LIMIT]:
+        fired = lead_route(lead=lead, rules=rules, via=via)
+        if fired is None:
+            result.unmatched += 1
+        else:
+            result.routed += 1
+            result.by_rule[fired.name] = result.by_rule.get(fired.name, 0) + 1
+    return result
+
+
+def leads_route_pending(*, via: str = "scheduler") -> RerouteResult:
+    """Try again the new leads that were never routed (no rule matched, or no one could take them).
+
+    The worker runs this every few minutes (``tasks.py``), so a lead that
+    arrived while a team had no active rep, or before its rule was written,
+    still lands with the right person. Only leads of the last
+    ``PENDING_DAYS`` days are retried: an older unrouted lead is its
+    creator's by now.
+    """
+    rules = active_rules()
+    result = RerouteResult()
+    if not rules:
+        return result
+    since = timezone.now() - dt.timedelta(days=PENDING_DAYS)
+    pending = Lead.objects.filter(status=LeadStatus.NEW, routed_by="", created_at__gte=since).order_by("id")
+    for lead in pending[:REROUTE_LIMIT]:
         fired = lead_route(lead=lead, rules=rules, via=via)
         if fired is None:
             result.unmatched += 1

@@ -24,7 +24,8 @@ from rapport.core import policies
 from rapport.core.models import User
 from rapport.customers import services as customer_services
 from rapport.customers.models import Account, ConsentRecord, Contact, ContactPoint, ContactPointKind, Lead, LeadStatus
-from rapport.customers.selectors import visible_account
+from rapport.customers.selectors import custom_fields_for, visible_account
+from rapport.customers.validation import Errors, clean_custom_fields
 from rapport.sales.models import Opportunity
 from rapport.sales.services import opportunity_create
 
@@ -115,12 +116,31 @@ def _points(lead: Lead, kind: str) -> list[dict[str, Any]]:
     return [{"value": p.value, "label": p.label, "is_primary": p.is_primary} for p in lead.contact_points.all() if p.kind == kind]
 
 
+def _custom_for(lead: Lead, entity: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The lead's custom values that ``entity`` has a field of the same key for and would accept.
+
+    Values the target already holds (``current``) are kept; a value the
+    target's field would refuse (another type, a choice it lacks) is left behind.
+    """
+    values = {k: v for k, v in (lead.custom or {}).items() if v not in (None, "") and (current or {}).get(k) in (None, "")}
+    copied: dict[str, Any] = {}
+    for definition in custom_fields_for(entity):
+        if definition.key not in values:
+            continue
+        errors = Errors()
+        cleaned = clean_custom_fields({definition.key: values[definition.key]}, definitions=[definition], current=None, errors=errors)
+        if not errors.fields:
+            copied[definition.key] = cleaned[definition.key]
+    return copied
+
+
 def _new_contact(actor: User, lead: Lead, account: Account | None, tags: list[str], via: str) -> Contact:
     data: dict[str, Any] = {name: getattr(lead, name) for name in (*PERSON_FIELDS, *PLACE_FIELDS)}
     data.update(
         emails=_points(lead, ContactPointKind.EMAIL),
         phones=_points(lead, ContactPointKind.PHONE),
         tags=tags,
+        custom=_custom_for(lead, "contact"),
         account_id=account.pk if account else None,
         **_assignment(actor, lead),
     )
@@ -135,6 +155,8 @@ def _join_existing(actor: User, lead: Lead, contact: Contact, account: Account |
         changes["tags"] = current + [t for t in tags if t not in current]
     if account is not None and contact.account_id is None:
         changes["account_id"] = account.pk
+    if custom := _custom_for(lead, "contact", contact.custom):
+        changes["custom"] = custom
     if changes:
         contact = customer_services.contact_update(actor=actor, contact=contact, data=changes, expected_version=None, via=via)
     # Consent the person gave as a lead counts for the contact, unless the
@@ -221,6 +243,7 @@ def lead_convert(
             data: dict[str, Any] = {"name": plan.new_account_name, **{n: getattr(locked, n) for n in PLACE_FIELDS}}
             if locked.company_size is not None:
                 data["employees"] = locked.company_size
+            data["custom"] = _custom_for(locked, "account")
             account = customer_services.account_create(actor=actor, data={**data, "tags": tags, **_assignment(actor, locked)}, via=via)
         if plan.contact is None:
             contact = _new_contact(actor, locked, account, tags, via)

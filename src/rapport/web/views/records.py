@@ -100,6 +100,12 @@ def record_create(request: HttpRequest, kind: str) -> HttpResponse:
     form = RecordForm(request.POST, kind=kind, actor=user, custom_fields=custom_fields)
     record = _attempt(form, lambda: record_kind.create(actor=user, data=form.to_data(), via="web")) if form.is_valid() else None
     if record is not None:
+        new_owner = selectors.lead_handed_over(user=user, lead_id=record.pk) if kind == "lead" else None
+        if new_owner is not None:
+            # The assignment rules gave it to someone whose leads this user does not see.
+            name = new_owner.get_full_name() or new_owner.get_username()
+            messages.success(request, gettext("Lead created and assigned to %(owner)s.") % {"owner": name})
+            return redirect(record_kind.url_name("list"))
         messages.success(request, gettext("%(label)s “%(name)s” created.") % {"label": record_kind.label, "name": record})
         return redirect(record_kind.url_name("detail"), pk=record.pk)
     return _form_page(request, record_kind, form, status=422)
