@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 
-from rapport.web.views import activities, auth, calendar, home, lists, records, search, timeline
+from rapport.web.views import activities, auth, calendar, home, lead_imports, lists, records, search, timeline
 
 app_name = "web"
 
@@ -29,6 +29,10 @@ urlpatterns = [
     *_record_urls("account", "accounts"),
     *_record_urls("contact", "contacts"),
     *_record_urls("lead", "leads"),
+    path("leads/import/", lead_imports.lead_import_upload, name="lead_import"),
+    path("leads/imports/<int:pk>/", lead_imports.lead_import_detail, name="lead_import_detail"),
+    path("leads/imports/<int:pk>/progress/", lead_imports.lead_import_progress, name="lead_import_progress"),
+    path("leads/imports/<int:pk>/confirm/", lead_imports.lead_import_confirm, name="lead_import_confirm"),
     path("timeline/", timeline.interaction_list, name="interaction_list"),
     path("search/", search.search_page, name="search"),
     path("search/suggest/", search.search_suggest, name="search_suggest"),

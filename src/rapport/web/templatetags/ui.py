@@ -34,6 +34,7 @@ _ICONS = {
     "edit": '<path d="M4 20h4L19 9l-4-4L4 16z"/>',
     "trash": '<path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13"/>',
     "download": '<path d="M12 4v11M7 10l5 5 5-5M4 20h16"/>',
+    "upload": '<path d="M12 16V5M7 10l5-5 5 5M4 20h16"/>',
     "phone": '<path d="M5 4h4l2 5-3 2a11 11 0 005 5l2-3 5 2v4a2 2 0 01-2 2A17 17 0 013 6a2 2 0 012-2z"/>',
     "email": '<rect x="3" y="5" width="18" height="14" rx="1"/><path d="M3 6l9 7 9-7"/>',
     "globe": '<circle cx="12" cy="12" r="9"/><path d="M3 12h18M12 3c3 3 3 15 0 18M12 3c-3 3-3 15 0 18"/>',
