@@ -227,8 +227,8 @@ def lead_import_get_for_user(*, user: User, import_id: int) -> LeadImport:
     return found
 
 
-def lead_import_confirm(*, actor: User, lead_import: LeadImport, via: str = "web") -> LeadImport:
-    """Send a checked import to the worker."""
+def lead_import_confirm(*, actor: User, lead_import: LeadImport, via: str = "web", enqueue: bool = True) -> LeadImport:
+    """Send a checked import to the worker (``enqueue`` False: the caller runs it, as the CLI does)."""
     from rapport.dataops.tasks import run_lead_import
 
     if lead_import.created_by_id != actor.pk:
@@ -239,7 +239,8 @@ def lead_import_confirm(*, actor: User, lead_import: LeadImport, via: str = "web
             raise Conflict("This import has already been confirmed.", field_errors={"status": ["This import has already been confirmed."]})
         locked.status = LeadImportStatus.QUEUED
         locked.save(update_fields=["status", "updated_at"])
-        transaction.on_commit(lambda: run_lead_import.enqueue(lead_import_id=locked.pk))
+        if enqueue:
+            transaction.on_commit(lambda: run_lead_import.enqueue(lead_import_id=locked.pk))
     return locked
 
 
