@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Model
 
-from tests.security.registry import Owned, _account, _contact, _lead, _opportunity
+from tests.security.registry import Owned, _account, _contact, _lead, _lead_import, _opportunity
 
 
 def _activity(owner: Any, mark: str) -> Model:
@@ -51,6 +51,7 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
     },
     "web:record_activities": _contact,
     "sales:lead_convert": _lead,
+    **{f"web:{page}": _lead_import for page in ("lead_import_detail", "lead_import_progress", "lead_import_confirm")},
     "analytics:account_profile": _account,
 }
 PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTORIES.items()}

@@ -130,6 +130,13 @@ def _invoice(owner: Any, mark: str) -> Model:
     return invoice_issue(actor=owner, order=_order(owner, mark))  # type: ignore[arg-type]
 
 
+def _lead_import(owner: Any, mark: str) -> Model:
+    from rapport.dataops.lead_import import lead_import_preview
+
+    card = f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card {mark}\r\nORG:Co {mark}\r\nEND:VCARD\r\n".encode()
+    return lead_import_preview(actor=owner, filename=f"{mark}.vcf", content=card, source=mark)
+
+
 # path template (OpenAPI) -> factory; ids in the path are filled with the record's pk.
 OWNED: dict[str, Owned] = {
     "/api/v1/accounts/{record_id}": Owned(_account),
@@ -139,6 +146,8 @@ OWNED: dict[str, Owned] = {
     "/api/v1/contacts/{contact_id}/consent": Owned(_contact),
     "/api/v1/leads/{lead_id}/consent": Owned(_lead),
     "/api/v1/leads/{lead_id}/convert": Owned(_lead),
+    "/api/v1/leads/imports/{import_id}": Owned(_lead_import),
+    "/api/v1/leads/imports/{import_id}/confirm": Owned(_lead_import),
     "/api/v1/auth/tokens/{token_id}": Owned(_token),
     "/api/v1/opportunities/{opportunity_id}": Owned(_opportunity),
     "/api/v1/opportunities/{opportunity_id}/move": Owned(_opportunity),

@@ -80,6 +80,10 @@ class LeadImport(TimeStampedModel):
         return self.filename
 
     @property
+    def format_label(self) -> str:
+        return "vCard" if self.file_format == "vcard" else "CSV"
+
+    @property
     def percent(self) -> int:
         return 100 if not self.total_rows else min(100, self.processed_rows * 100 // self.total_rows)
 

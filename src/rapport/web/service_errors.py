@@ -43,6 +43,20 @@ FIXED = (
     gettext_noop("Say which account, contact or lead this interaction is with."),
     gettext_noop("The cursor is not valid; start again from the first page."),
     gettext_noop("Only the person who logged an interaction may correct it."),
+    # Lead imports (dataops.lead_import, customers.lead_files)
+    gettext_noop("The file is empty."),
+    gettext_noop("The file holds no leads."),
+    gettext_noop("The file has no header row."),
+    gettext_noop("This is not a text file: save the spreadsheet as CSV (UTF-8) or export vCards."),
+    gettext_noop("The file is not text in UTF-8 or GB18030: save it from Excel as “CSV UTF-8”."),
+    gettext_noop("The file contains NUL characters: it is not a text file."),
+    gettext_noop("No BEGIN:VCARD found: this is not a vCard file."),
+    gettext_noop("No column is a lead field: the first row must name the columns (name, company, phone, email...)."),
+    gettext_noop("The file is larger than 2 MB: split it."),
+    gettext_noop("This import has already been confirmed."),
+    gettext_noop("Only the person who uploaded the file confirms its import."),
+    gettext_noop("Your role may read leads but not import them."),
+    gettext_noop("The last card has no END:VCARD."),
 )
 
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -61,6 +75,14 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         gettext_noop("At most %(limit)s characters (this has %(length)s)."),
     ),
     (re.compile(r"No such record: (?P<value>\d+)\."), gettext_noop("No such record: %(value)s.")),
+    (
+        re.compile(r"Column “(?P<value>.*)” is not a lead field and is not imported\."),
+        gettext_noop("Column “%(value)s” is not a lead field and is not imported."),
+    ),
+    (
+        re.compile(r"The card has no END:VCARD before line (?P<value>\d+)\."),
+        gettext_noop("The card has no END:VCARD before line %(value)s."),
+    ),
 )
 
 

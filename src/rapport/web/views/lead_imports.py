@@ -85,6 +85,10 @@ def lead_import_upload(request: HttpRequest) -> HttpResponse:
     return render(request, "web/lead_imports/upload.html", {"form": form, "nav_active": "leads"}, status=status)
 
 
+def _translated(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**e, "message": translate_error(e["message"], field=e["column"])} for e in errors]
+
+
 def _context(found: LeadImport) -> dict[str, Any]:
     preview = found.preview or {}
     running = found.status in (LeadImportStatus.QUEUED, LeadImportStatus.RUNNING)
@@ -93,7 +97,8 @@ def _context(found: LeadImport) -> dict[str, Any]:
         "preview": preview,
         "running": running,
         "owners": lead_import.lead_import_owners(lead_import=found) if found.status == LeadImportStatus.DONE else [],
-        "errors": found.row_errors if found.status != LeadImportStatus.PREVIEWED else preview.get("row_errors", []),
+        "errors": _translated(found.row_errors if found.status != LeadImportStatus.PREVIEWED else preview.get("row_errors", [])),
+        "notes": [translate_error(note) for note in found.notes],
         "nav_active": "leads",
     }
 
