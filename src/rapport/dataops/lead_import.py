@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import SuspiciousFileOperation
 from django.db import transaction
 from django.db.models import Count, F, Min, Q, Value
 from django.db.models.functions import Coalesce
@@ -63,8 +64,10 @@ def sanitised_filename(name: str) -> str:
     """The file's own name without any path, reduced to safe characters (kept only to show the user)."""
     base = re.split(r"[\\/]", name or "")[-1]
     stem, ext = os.path.splitext(base)
-    safe = get_valid_filename(f"{stem[:150]}{ext[:10]}") if base.strip(". ") else ""
-    return safe or "leads"
+    try:
+        return get_valid_filename(f"{stem[:150]}{ext[:10]}")
+    except SuspiciousFileOperation:  # nothing safe left: "..", "$$"
+        return "leads"
 
 
 def _custom_headers() -> dict[str, str]:

@@ -169,3 +169,10 @@ def test_the_same_idempotency_key_does_not_upload_twice(users, api_for, vcard):
     again = api.upload("leads/imports", "cards.vcf", vcard(CARDS[0]), {"dry_run": "true"}, headers={"Idempotency-Key": "expo-1"})
     assert (first.status_code, again.status_code, again["Idempotent-Replayed"]) == (201, 201, "true")
     assert LeadImport.objects.count() == 1
+
+
+def test_the_uploaded_name_is_kept_without_path_or_unsafe_characters(users, api_for, vcard):
+    api = api_for(users["north_rep"])
+    uploads = ("../../etc/展会 名单.vcf", "$$", "a<b>.vcf")
+    names = [_upload(api, vcard(CARDS[0]), name, format="vcard", dry_run="true").json()["filename"] for name in uploads]
+    assert names == ["展会_名单.vcf", "leads", "ab.vcf"]
