@@ -50,3 +50,95 @@ class WarehouseBuild(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.status in (WarehouseBuildStatus.QUEUED, WarehouseBuildStatus.RUNNING)
+
+
+class ChurnModelRun(TimeStampedModel):
+    """One fit of the churn model: when, on which warehouse, its settings, metrics and feature importance."""
+
+    as_of = models.DateField(_("as of"))
+    warehouse_version = models.CharField(_("warehouse version"), max_length=20)
+    window_days = models.PositiveSmallIntegerField(_("churn window (days)"))
+    train_cutoff = models.DateField(_("training cutoff"))
+    validation_cutoff = models.DateField(_("validation cutoff"))
+    params = models.JSONField(_("parameters"), default=dict)
+    metrics = models.JSONField(_("metrics"), default=dict)
+    importance = models.JSONField(_("feature importance"), default=list)
+    scored = models.PositiveIntegerField(_("customers scored"), default=0)
+    high_risk = models.PositiveIntegerField(_("customers at high risk"), default=0)
+    # The loop's outcome at the time of this run: care calls done since the previous run, and how many of
+    # those customers have ordered again since the call.
+    contacted = models.PositiveIntegerField(_("contacted since the last run"), default=0)
+    retained = models.PositiveIntegerField(_("ordered again since the call"), default=0)
+    requested_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("requested by")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("churn model run")
+        verbose_name_plural = _("churn model runs")
+
+    def __str__(self) -> str:
+        return f"churn run {self.pk} as of {self.as_of}"
+
+
+class CareTask(TimeStampedModel):
+    """A care call for a valuable customer at churn risk: at most one per account per campaign window."""
+
+    account = models.ForeignKey("customers.Account", on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
+    window_start = models.DateField(_("campaign window"))
+    activity = models.ForeignKey(
+        "customers.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("activity")
+    )
+    assigned_to = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("assigned to"))
+    churn_risk = models.FloatField(_("churn risk when created"))
+    run = models.ForeignKey(ChurnModelRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="care_tasks")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("care task")
+        verbose_name_plural = _("care tasks")
+        constraints = [models.UniqueConstraint(fields=["account", "window_start"], name="care_task_once_per_window")]
+
+    def __str__(self) -> str:
+        return f"care task for account {self.account_id} ({self.window_start})"
+
+
+class CrossSellRule(models.Model):
+    """"Customers who bought X also buy Y": one association rule with a single product on each side."""
+
+    product = models.ForeignKey("sales.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("bought"))
+    recommended = models.ForeignKey("sales.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("also bought"))
+    support = models.FloatField(_("support"))
+    confidence = models.FloatField(_("confidence"))
+    lift = models.FloatField(_("lift"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["product_id", "-confidence", "-lift", "recommended_id"]
+        verbose_name = _("cross-sell rule")
+        verbose_name_plural = _("cross-sell rules")
+        constraints = [models.UniqueConstraint(fields=["product", "recommended"], name="cross_sell_rule_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} -> {self.recommended_id}"
+
+
+class NextBestProduct(models.Model):
+    """The products the association rules recommend most for one account, best first."""
+
+    account = models.ForeignKey("customers.Account", on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
+    product = models.ForeignKey("sales.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product"))
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    confidence = models.FloatField(_("confidence"))
+    lift = models.FloatField(_("lift"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        ordering = ["account_id", "rank"]
+        verbose_name = _("next best product")
+        verbose_name_plural = _("next best products")
+        constraints = [models.UniqueConstraint(fields=["account", "rank"], name="next_best_product_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} #{self.rank}: {self.product_id}"

@@ -1,13 +1,20 @@
-"""Background work of the analytics app: the warehouse build, on request and nightly."""
+"""Background work of the analytics app: the warehouse build, on request and nightly; the nightly churn refresh."""
 
 from __future__ import annotations
 
+import logging
 from datetime import time
 
 from django_tasks import task
 
+from rapport.analytics.churn.care import care_tasks_create
+from rapport.analytics.churn.runs import churn_refresh
+from rapport.analytics.engine import WarehouseMissing
 from rapport.analytics.warehouse.runs import warehouse_build_request, warehouse_build_run
+from rapport.common.errors import ValidationFailed
 from rapport.core.jobs.scheduler import PeriodicJob, schedule
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -24,3 +31,24 @@ def nightly_warehouse_build() -> int:
 
 
 schedule.register(PeriodicJob(name="warehouse-build", task=nightly_warehouse_build, daily_at=time(2, 0)))
+
+
+@task()
+def nightly_churn_refresh() -> int:
+    """Refit the churn model on the night's warehouse, write the scores back, plan the care calls.
+
+    Returns the care calls created. Safe to repeat: a second run the same month adds no care call.
+    """
+    try:
+        run = churn_refresh()
+    except (WarehouseMissing, ValidationFailed) as exc:
+        logger.warning("Churn refresh skipped: %s", exc.message)
+        return 0
+    try:
+        return care_tasks_create(actor=None, run=run)
+    except ValidationFailed as exc:
+        logger.warning("No care calls planned: %s", exc.message)
+        return 0
+
+
+schedule.register(PeriodicJob(name="churn-refresh", task=nightly_churn_refresh, daily_at=time(3, 30)))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.analytics import views
+from rapport.analytics import churn_views, views
 
 app_name = "analytics"
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("build/", views.build_start, name="build_start"),
     path("build/progress/", views.build_progress, name="build_progress"),
     path("accounts/<int:account_id>/profile/", views.account_profile, name="account_profile"),
+    path("accounts/<int:account_id>/cross-sell/", churn_views.account_cross_sell, name="account_cross_sell"),
+    path("churn/", churn_views.churn_page, name="churn"),
+    path("churn/fit/", churn_views.churn_fit_now, name="churn_fit"),
+    path("churn/care-tasks/", churn_views.care_tasks_start, name="care_tasks"),
 ]

@@ -420,6 +420,12 @@ class CalendarFeed(TimeStampedModel):
         return f"calendar feed of {self.user_id}"
 
 
+class ChurnBand(models.TextChoices):
+    HIGH = "high", _("High")
+    MEDIUM = "medium", _("Medium")
+    LOW = "low", _("Low")
+
+
 class CustomerProfile(TimeStampedModel):
     """Scores and tiers that higher layers push down onto an account (analytics writes RFM, CLV, VIP).
 
@@ -434,6 +440,7 @@ class CustomerProfile(TimeStampedModel):
     monetary_value = models.DecimalField(_("purchases (base currency)"), max_digits=18, decimal_places=2, null=True, blank=True)
     clv = models.DecimalField(_("customer lifetime value"), max_digits=18, decimal_places=2, null=True, blank=True)
     churn_risk = models.FloatField(_("churn risk"), null=True, blank=True)
+    churn_band = models.CharField(_("churn risk band"), max_length=6, choices=ChurnBand.choices, blank=True, db_index=True)
     value_decile = models.PositiveSmallIntegerField(_("value decile"), null=True, blank=True, help_text=_("10 is the top tenth"))
     is_vip = models.BooleanField(_("VIP"), default=False, db_index=True)
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)

@@ -27,10 +27,11 @@ WRITABLE = {
     "monetary_value",
     "clv",
     "churn_risk",
+    "churn_band",
     "value_decile",
     "is_vip",
 }
-_CLEARED: dict[str, Any] = dict.fromkeys(WRITABLE) | {"rfm_segment": "", "is_vip": False}
+_CLEARED: dict[str, Any] = dict.fromkeys(WRITABLE) | {"rfm_segment": "", "churn_band": "", "is_vip": False}
 
 
 def customer_profiles_write(*, rows: Iterable[Mapping[str, Any]], scored_at: datetime, via: str, replace: bool = False) -> int:

@@ -15,6 +15,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from rapport.analytics.crosssell import cross_sell_refresh
+from rapport.analytics.engine import open_warehouse
 from rapport.analytics.models import WarehouseBuild, WarehouseBuildStatus
 from rapport.analytics.scoring import customers_score
 from rapport.analytics.warehouse.build import WarehouseBusy, warehouse_build
@@ -77,6 +79,7 @@ def warehouse_build_run(*, build_id: int) -> dict[str, Any] | None:
         progress("scoring", *counts)
         # Closing the loop: fresh data means fresh scores on the customers.
         customers_score()
+        cross_sell_refresh(warehouse=open_warehouse())
     except WarehouseBusy as exc:
         _finish(build_id, WarehouseBuildStatus.FAILED, error=exc.message)
         return None
