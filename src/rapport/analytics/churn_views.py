@@ -27,7 +27,7 @@ from rapport.common.errors import NotFound, PermissionDenied, ValidationFailed
 from rapport.core import selectors as core_selectors
 from rapport.core.models import Role, User
 from rapport.customers import selectors as customer_selectors
-from rapport.customers.models import ChurnBand, Channel
+from rapport.customers.models import Channel, ChurnBand
 
 AT_RISK_ROWS = 25
 
@@ -74,7 +74,10 @@ def _chart_data(run: ChurnModelRun) -> dict[str, Any]:
             "perfect": _("Perfect calibration"),
             "importance": _("Drop in AUC when shuffled"),
         },
-        "lift": {"deciles": [row["decile"] for row in run.metrics["lift"]], "values": [round(row["lift"], 2) for row in run.metrics["lift"]]},
+        "lift": {
+            "deciles": [row["decile"] for row in run.metrics["lift"]],
+            "values": [round(row["lift"], 2) for row in run.metrics["lift"]],
+        },
         "calibration": [[round(row["predicted"], 3), round(row["observed"], 3), row["customers"]] for row in run.metrics["calibration"]],
         "importance": {
             "features": [names.get(row["feature"], row["feature"]) for row in importance],
@@ -149,4 +152,6 @@ def account_cross_sell(request: HttpRequest, account_id: int) -> HttpResponse:
         account = customer_selectors.account_get_for_user(user=core_selectors.actor_of(request), account_id=account_id)
     except NotFound:
         raise Http404("account") from None
-    return render(request, "analytics/partials/cross_sell.html", {"account": account, "cross_sell": cross_sell_for_account(account_id=account.pk)})
+    return render(
+        request, "analytics/partials/cross_sell.html", {"account": account, "cross_sell": cross_sell_for_account(account_id=account.pk)}
+    )

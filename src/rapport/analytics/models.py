@@ -105,7 +105,7 @@ class CareTask(TimeStampedModel):
 
 
 class CrossSellRule(models.Model):
-    """"Customers who bought X also buy Y": one association rule with a single product on each side."""
+    """ "Customers who bought X also buy Y": one association rule with a single product on each side."""
 
     product = models.ForeignKey("sales.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("bought"))
     recommended = models.ForeignKey("sales.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("also bought"))

@@ -118,9 +118,7 @@ def churn_features(sources: ChurnSources, *, cutoff: date, window_days: int) -> 
             result = result.mutate(**{c: ibis.literal(0.0) for c in columns})
             continue
         joined = result.left_join(extra, result.account_id == extra.account_id)
-        result = joined.select(
-            *[result[c] for c in result.columns], *[extra[c].cast("float64").coalesce(0.0).name(c) for c in columns]
-        )
+        result = joined.select(*[result[c] for c in result.columns], *[extra[c].cast("float64").coalesce(0.0).name(c) for c in columns])
     return result.select("account_id", *FEATURES).order_by("account_id")
 
 

@@ -110,9 +110,7 @@ def _classifier(n_train: int) -> CalibratedClassifierCV:
     return CalibratedClassifierCV(HistGradientBoostingClassifier(**PARAMS), method=method, cv=3, ensemble=True)
 
 
-def churn_fit(
-    sources: ChurnSources, backend: Any, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS
-) -> ChurnFit:
+def churn_fit(sources: ChurnSources, backend: Any, *, as_of: date, window_days: int = DEFAULT_WINDOW_DAYS) -> ChurnFit:
     """Train, validate out of time and score every customer at ``as_of``."""
     if window_days < 7:
         raise ValidationFailed.for_field("window_days", "The churn window is at least 7 days.")
@@ -146,13 +144,11 @@ def churn_fit(
         "calibration": _calibration(y_valid, p_valid),
     }
     permuted = permutation_importance(model, x_valid, y_valid, scoring="roc_auc", n_repeats=5, random_state=SEED)
-    importance = sorted(
-        (
-            {"feature": name, "mean": float(mean), "std": float(std)}
-            for name, mean, std in zip(FEATURES, permuted.importances_mean, permuted.importances_std, strict=True)
-        ),
-        key=lambda row: (-row["mean"], row["feature"]),
-    )
+    importance: list[dict[str, Any]] = [
+        {"feature": name, "mean": float(mean), "std": float(std)}
+        for name, mean, std in zip(FEATURES, permuted.importances_mean, permuted.importances_std, strict=True)
+    ]
+    importance.sort(key=lambda row: (-row["mean"], row["feature"]))
     now = _frame(sources, backend, cutoff=as_of, window_days=window_days, labelled=False)
     probability = model.predict_proba(now[list(FEATURES)].to_numpy())[:, 1] if len(now) else np.zeros(0)
     scores = pd.DataFrame({"account_id": now["account_id"].astype("int64"), "probability": np.clip(probability, 0.0, 1.0)})

@@ -33,7 +33,10 @@ def care_calls_table() -> ibis.Table:
     rows = list(_care_calls_done().values_list("account_id", "activity__completed_at"))
     return ibis.memtable(
         pa.table(
-            {"account_id": pa.array([a for a, _ in rows], pa.int64()), "day": pa.array([timezone.localdate(t) for _, t in rows], pa.date32())}
+            {
+                "account_id": pa.array([a for a, _ in rows], pa.int64()),
+                "day": pa.array([timezone.localdate(t) for _, t in rows], pa.date32()),
+            }
         )
     )
 
@@ -52,7 +55,8 @@ def care_outcome(warehouse: Warehouse, *, since: datetime | None) -> tuple[int, 
     lines = warehouse.table("fact_order_line")
     ids = ibis.memtable(pa.table({"account_id": pa.array(list(called), pa.int64())}))
     mine = lines.semi_join(ids, lines.account_id == ids.account_id)
-    last = {r["account_id"]: r["last_day"] for r in warehouse.rows(mine.group_by("account_id").agg(last_day=mine.day.max()))}
+    latest = mine.group_by("account_id").agg(last_day=mine.day.max()).to_pyarrow().to_pylist()
+    last = {r["account_id"]: r["last_day"] for r in latest}
     retained = sum(1 for account_id, day in called.items() if last.get(account_id) is not None and last[account_id] >= day)
     return len(called), retained
 

@@ -22,7 +22,9 @@ class Command(ModelCommand):
         fit = actions.add_parser("fit", help="fit, validate out of time, score every customer and store the run")
         fit.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD", help="score as of this day (default: today)")
         fit.add_argument("--window-days", type=int, default=DEFAULT_WINDOW_DAYS, help="churned = no order in this many days after a cutoff")
-        fit.add_argument("--care-tasks", action="store_true", help="also create this month's care calls for valuable customers at high risk")
+        fit.add_argument(
+            "--care-tasks", action="store_true", help="also create this month's care calls for valuable customers at high risk"
+        )
 
     def run(self, options: dict[str, Any]) -> dict[str, Any]:
         self.progress("fitting the churn model")
