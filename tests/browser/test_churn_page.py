@@ -66,7 +66,9 @@ def _run() -> ChurnModelRun:
 
 def test_plan_care_calls_from_the_churn_page_and_see_the_risk_on_the_360(page, live_server, users, log_in):
     manager = users["manager"]
-    accounts = [account_create(actor=users["north_rep"], data={"name": name}) for name in ("Fresh Farms", "Blue Harbour Trading", "Lotus Tea House")]
+    accounts = [
+        account_create(actor=users["north_rep"], data={"name": name}) for name in ("Fresh Farms", "Blue Harbour Trading", "Lotus Tea House")
+    ]
     customer_profiles_write(
         rows=[
             {"account_id": a.pk, "churn_risk": risk, "churn_band": band, "is_vip": vip, "value_decile": decile, "clv": clv}
@@ -80,11 +82,16 @@ def test_plan_care_calls_from_the_churn_page_and_see_the_risk_on_the_360(page, l
         via="test",
     )
     _run()
-    cable, laptop = (product_create(actor=users["admin"], data={"sku": s, "name": n}) for s, n in (("C-1", "USB-C cable"), ("X-200", "Laptop X-200")))
+    cable, laptop = (
+        product_create(actor=users["admin"], data={"sku": s, "name": n}) for s, n in (("C-1", "USB-C cable"), ("X-200", "Laptop X-200"))
+    )
     now = timezone.now()
     NextBestProduct.objects.create(account=accounts[0], product=cable, rank=1, confidence=0.6, lift=1.8, computed_at=now)
     CrossSellRule.objects.create(product=laptop, recommended=cable, support=0.3, confidence=0.6, lift=1.8, computed_at=now)
 
+    # The page draws three charts on a shared machine: give it time.
+    page.set_default_timeout(30_000)
+    page.set_default_navigation_timeout(60_000)
     log_in(page, manager.username)
     page.goto(f"{live_server.url}/analytics/churn/")
     expect(page.locator("[data-churn-metrics]")).to_contain_text("0.874")
