@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Model
 
-from tests.security.registry import Owned, _account, _contact, _lead, _lead_import, _opportunity
+from tests.security.registry import Owned, _account, _contact, _invoice, _lead, _lead_import, _opportunity, _order, _quote, _quote_line
 
 
 def _activity(owner: Any, mark: str) -> Model:
@@ -49,6 +49,23 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
             "reminder_snooze",
         )
     },
+    **{
+        f"sales:{page}": _quote
+        for page in (
+            "quote_detail",
+            "quote_line_add",
+            "quote_line_price",
+            "quote_answer",
+            "quote_revise",
+            "quote_send",
+            "quote_pdf",
+            "quote_order",
+        )
+    },
+    **{f"sales:{page}": _quote_line for page in ("quote_line_edit", "quote_line_remove")},
+    **{f"sales:{page}": _order for page in ("order_detail", "order_status", "invoice_create")},
+    **{f"sales:{page}": _invoice for page in ("invoice_detail", "payment_create")},
+    "sales:account_sales": _account,
     "web:record_activities": _contact,
     "sales:lead_convert": _lead,
     **{f"web:{page}": _lead_import for page in ("lead_import_detail", "lead_import_progress", "lead_import_confirm")},

@@ -42,5 +42,8 @@ class ApiClient:
     def patch(self, path: str, data: Any = None, **kw: Any) -> Any:
         return self._call("patch", path, data, **kw)
 
+    def put(self, path: str, data: Any = None, **kw: Any) -> Any:
+        return self._call("put", path, data, **kw)
+
     def delete(self, path: str, **kw: Any) -> Any:
         return self._call("delete", path, None, **kw)

@@ -55,8 +55,23 @@ def order_get_for_user(*, user: User, order_id: int) -> Order:
     return found
 
 
+def invoice_list_for_user(*, user: User) -> Any:
+    return policies.restrict(Invoice.objects.all(), user, prefix="order__").select_related("order__account")
+
+
+def invoice_overdue_for(*, user: User, account: Account, today: dt.date | None = None, limit: int = 20) -> list[Invoice]:
+    """The account's open invoices past their due date, the oldest due first."""
+    day = today or timezone.localdate()
+    overdue = invoice_list_for_user(user=user).filter(order__account=account, status=InvoiceStatus.OPEN, due_on__lt=day)
+    return list(overdue.order_by("due_on", "id")[:limit])
+
+
+def invoice_payments(*, invoice: Invoice) -> list[Payment]:
+    return list(invoice.payments.select_related("recorded_by").order_by("paid_on", "id"))
+
+
 def invoice_get_for_user(*, user: User, invoice_id: int) -> Invoice:
-    found = policies.restrict(Invoice.objects.all(), user, prefix="order__").select_related("order").filter(pk=invoice_id).first()
+    found = policies.restrict(Invoice.objects.all(), user, prefix="order__").select_related("order__account").filter(pk=invoice_id).first()
     if found is None:
         raise NotFound("No such invoice.")
     return found

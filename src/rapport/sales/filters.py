@@ -30,7 +30,7 @@ ID_FILTERS = ("owner_id", "team_id", "pipeline_id", "stage_id", "account_id", "p
 FILTER_PARAMS = (*ID_FILTERS, "status", "forecast_category", "source", "close_month", "closes_after", "closes_before", "q")
 
 
-def _as_int(params: Mapping[str, Any], name: str) -> int | None:
+def id_param(params: Mapping[str, Any], name: str) -> int | None:
     raw = params.get(name)
     if raw in (None, ""):
         return None
@@ -67,7 +67,7 @@ def _as_date(params: Mapping[str, Any], name: str) -> dt.date | None:
 def apply_filters(queryset: QuerySet[Opportunity], params: Mapping[str, Any]) -> QuerySet[Opportunity]:
     """Narrow the opportunities by the request's filters; a bad value names its parameter."""
     for name in ID_FILTERS:
-        if (ident := _as_int(params, name)) is not None:
+        if (ident := id_param(params, name)) is not None:
             queryset = queryset.filter(**{name: ident})
     for name, choices in (("status", OpportunityStatus.values), ("forecast_category", ForecastCategory.values)):
         if raw := params.get(name):

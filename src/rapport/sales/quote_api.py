@@ -106,6 +106,15 @@ def remove_line(request: HttpRequest, line_id: Id) -> Status[None]:
     return Status(204, None)
 
 
+@router.put("/quote-lines/{line_id}", response=LineOut, summary="Replace a line of a draft quote; the totals follow")
+def update_line(request: HttpRequest, line_id: Id, payload: LineIn) -> Any:
+    user = actor_of(request)
+    line = quotes.quote_line_get_for_user(user=user, line_id=line_id)
+    data = payload.model_dump(exclude_none=True)
+    version = expected_version(request, None)
+    return quotes.quote_line_update(actor=user, quote=line.quote, line_id=line.pk, data=data, expected_version=version, via="api")
+
+
 @router.post("/quotes/{quote_id}/revise", response={201: QuoteDetailOut}, summary="Make the next revision (a draft copy of the lines)")
 def revise_quote(request: HttpRequest, quote_id: Id) -> Status[Any]:
     user, quote = _visible(request, quote_id)

@@ -196,6 +196,25 @@ def quote_line_add(
     return line
 
 
+def quote_line_update(
+    *, actor: User, quote: Quote, line_id: int, data: Mapping[str, Any], expected_version: int | None = None, via: str = "web"
+) -> QuoteLine:
+    """Replace one line of a draft quote (the whole line, checked and priced like a new one); the totals follow."""
+    _require_editor(actor, quote)
+    values = clean_line(actor=actor, data=data, account=quote.account, currency=quote.currency)
+    with transaction.atomic():
+        locked = _lock_draft(quote, expected_version)
+        line = QuoteLine.objects.filter(quote=locked, pk=line_id).first()
+        if line is None:
+            raise NotFound("No such line on this quote.")
+        QuoteLine.objects.filter(pk=line.pk).update(**values, updated_at=timezone.now())
+        line.refresh_from_db()
+        before = _snapshot(locked)
+        _write_totals(locked)
+        audit_record(actor=actor, action=AuditAction.UPDATE, record=locked, changes=diff(before, _snapshot(locked)), via=via)
+    return line
+
+
 def quote_line_remove(*, actor: User, quote: Quote, line_id: int, expected_version: int | None = None, via: str = "web") -> Quote:
     _require_editor(actor, quote)
     with transaction.atomic():

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.sales.views import board, conversion, opportunities, reports, routing
+from rapport.sales.views import accounts, board, conversion, opportunities, orders, quotes, reports, routing
 
 app_name = "sales"
 
@@ -29,4 +29,28 @@ urlpatterns += [
     path("routing/<int:pk>/move/", routing.rule_move, name="assignment_rule_move"),
     path("routing/<int:pk>/delete/", routing.rule_delete, name="assignment_rule_delete"),
     path("leads/<int:pk>/convert/", conversion.lead_convert_page, name="lead_convert"),
+]
+
+# Quotes, orders, invoices and the account 360's sales panel.
+urlpatterns += [
+    path("quotes/", quotes.quote_list, name="quote_list"),
+    path("quotes/new/", quotes.quote_create, name="quote_create"),
+    path("quotes/<int:pk>/", quotes.quote_detail, name="quote_detail"),
+    path("quotes/<int:pk>/lines/", quotes.line_add, name="quote_line_add"),
+    path("quotes/<int:pk>/lines/price/", quotes.line_price, name="quote_line_price"),
+    path("quote-lines/<int:line_id>/", quotes.line_edit, name="quote_line_edit"),
+    path("quote-lines/<int:line_id>/remove/", quotes.line_remove, name="quote_line_remove"),
+    path("quotes/<int:pk>/answer/", quotes.quote_answer, name="quote_answer"),
+    path("quotes/<int:pk>/revise/", quotes.quote_revise, name="quote_revise"),
+    path("quotes/<int:pk>/send/", quotes.quote_send, name="quote_send"),
+    path("quotes/<int:pk>/pdf/", quotes.quote_pdf, name="quote_pdf"),
+    path("quotes/<int:pk>/order/", quotes.quote_order, name="quote_order"),
+    path("orders/", orders.order_list, name="order_list"),
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/status/", orders.order_status, name="order_status"),
+    path("orders/<int:pk>/invoice/", orders.invoice_create, name="invoice_create"),
+    path("invoices/", orders.invoice_list, name="invoice_list"),
+    path("invoices/<int:pk>/", orders.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/payments/", orders.payment_create, name="payment_create"),
+    path("accounts/<int:pk>/sales/", accounts.account_sales, name="account_sales"),
 ]
