@@ -81,6 +81,10 @@ PAGE_OTHER_KWARGS: dict[str, dict[str, str]] = {"web:record_activities": {"kind"
 PAGE_NOT_OWNED = {
     "sales:pipeline_board": "pipelines are shared configuration; the cards on the board are filtered by the opportunity selectors",
     **{
+        f"sales:{page}": "the catalogue is shared configuration every user reads; only administrators change it (the services refuse others)"
+        for page in ("product_detail", "price_book_detail", "price_set")
+    },
+    **{
         f"sales:{page}": "assignment rules are shared configuration that only administrators change; others get 404"
         for page in ("assignment_rule_edit", "assignment_rule_move", "assignment_rule_delete")
     },

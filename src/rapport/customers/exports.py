@@ -76,7 +76,7 @@ _TRAILING: list[tuple[str, Callable[[Any], Any]]] = [
 ]
 
 
-def _safe(value: Any) -> Any:
+def spreadsheet_safe(value: Any) -> Any:
     """Neutralise spreadsheet formulas: a cell starting with = + - @ is shown as text."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
@@ -95,7 +95,7 @@ def export_rows(record_type: str, queryset: QuerySet[Any]) -> Iterator[list[Any]
         if not chunk:
             return
         for record in chunk:
-            yield [_safe(get(record)) for _, get in columns] + [_safe((record.custom or {}).get(d.key, "")) for d in custom]
+            yield [spreadsheet_safe(get(record)) for _, get in columns] + [spreadsheet_safe((record.custom or {}).get(d.key, "")) for d in custom]
         sent += len(chunk)
         last_id = chunk[-1].pk
 

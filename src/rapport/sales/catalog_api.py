@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
@@ -55,14 +54,7 @@ def product_sort_field(sort: str | None) -> str:
 
 
 def product_filter(params: ProductParams) -> Any:
-    qs = products.product_list()
-    if params.q:
-        qs = qs.filter(Q(name__icontains=params.q) | Q(sku__icontains=params.q))
-    if params.category:
-        qs = qs.filter(category=params.category)
-    if params.is_active is not None:
-        qs = qs.filter(is_active=params.is_active)
-    return qs
+    return products.product_search(q=params.q, category=params.category, is_active=params.is_active)
 
 
 @router.get("/products", response=ProductPage, summary="List products")

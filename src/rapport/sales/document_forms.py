@@ -70,3 +70,40 @@ class QuoteSendForm(ServiceErrorsMixin, forms.Form):
 
     def recipients(self) -> list[str]:
         return [part.strip() for part in self.cleaned_data["to"].replace(";", ",").split(",") if part.strip()]
+
+
+class ProductForm(ServiceErrorsMixin, forms.Form):
+    sku = forms.CharField(label=_("SKU"), max_length=64, widget=_input(forms.TextInput()))
+    name = forms.CharField(label=_("Name"), max_length=200, widget=_input(forms.TextInput()))
+    category = forms.CharField(label=_("Category"), max_length=80, required=False, widget=_input(forms.TextInput()))
+    unit = forms.CharField(label=_("Unit"), max_length=20, initial="pcs", widget=_input(forms.TextInput()))
+    tax_rate = forms.CharField(
+        label=_("Tax rate (%)"), max_length=40, initial="0", widget=_input(forms.TextInput(attrs={"inputmode": "decimal"}))
+    )
+    is_active = forms.BooleanField(label=_("Still sold"), required=False, initial=True)
+    description = forms.CharField(
+        label=_("Description"), max_length=20000, required=False, widget=_input(forms.Textarea(attrs={"rows": 3}))
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput())
+
+    def to_data(self) -> dict[str, object]:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class PriceBookForm(ServiceErrorsMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120, widget=_input(forms.TextInput()))
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="CNY", widget=_input(forms.Select()))
+    is_default = forms.BooleanField(label=_("Default book for this currency (every customer)"), required=False)
+    account_id = forms.CharField(label=_("For a corporate group (account)"), required=False, widget=forms.HiddenInput())
+    tag = forms.CharField(
+        label=_("Or for a customer tag"),
+        max_length=60,
+        required=False,
+        help_text=_("e.g. vip, distributor"),
+        widget=_input(forms.TextInput()),
+    )
+
+
+class PriceEntryForm(ServiceErrorsMixin, forms.Form):
+    product_id = forms.CharField(label=_("Product"), widget=_input(forms.Select()))
+    unit_price = forms.CharField(label=_("Unit price"), max_length=40, widget=_input(forms.TextInput(attrs=MONEY)))

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from rapport.common.concurrency import save_if_version
 from rapport.common.errors import NotFound, PermissionDenied, ValidationFailed
@@ -36,6 +36,22 @@ def require_catalogue_manager(actor: User) -> None:
 
 def product_list() -> QuerySet[Product]:
     return Product.objects.all()
+
+
+def product_search(*, q: str | None = None, category: str | None = None, is_active: bool | None = None) -> QuerySet[Product]:
+    """The catalogue narrowed by part of the name or SKU, a category and whether it is still sold (the page and the API)."""
+    qs = product_list()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(sku__icontains=q))
+    if category:
+        qs = qs.filter(category=category)
+    if is_active is not None:
+        qs = qs.filter(is_active=is_active)
+    return qs
+
+
+def product_categories() -> list[str]:
+    return list(Product.objects.exclude(category="").order_by("category").values_list("category", flat=True).distinct()[:200])
 
 
 def product_get(*, product_id: int) -> Product:
@@ -116,6 +132,10 @@ def product_update(*, actor: User, product: Product, data: Mapping[str, Any], ex
 
 def price_book_list() -> QuerySet[PriceBook]:
     return PriceBook.objects.select_related("account", "tag")
+
+
+def price_book_list_with_counts() -> QuerySet[PriceBook]:
+    return price_book_list().annotate(entry_count=Count("entries"))
 
 
 def price_book_get(*, book_id: int) -> PriceBook:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.sales.views import accounts, board, conversion, opportunities, orders, quotes, reports, routing
+from rapport.sales.views import accounts, board, catalog, conversion, opportunities, orders, quotes, reports, routing
 
 app_name = "sales"
 
@@ -17,6 +17,7 @@ urlpatterns = [
     path("opportunities/<int:pk>/competitors/", opportunities.competitor_add, name="competitor_add"),
     path("forecast/", reports.forecast_page, name="forecast"),
     path("forecast/export.csv", reports.forecast_export, name="forecast_export"),
+    path("forecast/export.xlsx", reports.forecast_export, {"fmt": "xlsx"}, name="forecast_export_xlsx"),
     path("funnel/", reports.funnel_page, name="funnel"),
 ]
 
@@ -53,4 +54,15 @@ urlpatterns += [
     path("invoices/<int:pk>/", orders.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/payments/", orders.payment_create, name="payment_create"),
     path("accounts/<int:pk>/sales/", accounts.account_sales, name="account_sales"),
+]
+
+# The catalogue: products and price books.
+urlpatterns += [
+    path("products/", catalog.product_list, name="product_list"),
+    path("products/new/", catalog.product_create, name="product_create"),
+    path("products/<int:pk>/", catalog.product_detail, name="product_detail"),
+    path("price-books/", catalog.price_book_list, name="price_book_list"),
+    path("price-books/new/", catalog.price_book_create, name="price_book_create"),
+    path("price-books/<int:pk>/", catalog.price_book_detail, name="price_book_detail"),
+    path("price-books/<int:pk>/prices/", catalog.price_set, name="price_set"),
 ]

@@ -24,6 +24,7 @@ TABS = (
     ("quotes", _("Quotes"), "sales:quote_list"),
     ("orders", _("Orders"), "sales:order_list"),
     ("invoices", _("Invoices"), "sales:invoice_list"),
+    ("products", _("Products"), "sales:product_list"),
     ("forecast", _("Forecast"), "sales:forecast"),
     ("funnel", _("Funnel"), "sales:funnel"),
     ("routing", _("Lead routing"), "sales:assignment_rules"),
