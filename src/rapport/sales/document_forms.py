@@ -107,3 +107,11 @@ class PriceBookForm(ServiceErrorsMixin, forms.Form):
 class PriceEntryForm(ServiceErrorsMixin, forms.Form):
     product_id = forms.CharField(label=_("Product"), widget=_input(forms.Select()))
     unit_price = forms.CharField(label=_("Unit price"), max_length=40, widget=_input(forms.TextInput(attrs=MONEY)))
+
+
+class QuotaForm(ServiceErrorsMixin, forms.Form):
+    user_id = forms.TypedChoiceField(label=_("Rep"), coerce=int, widget=_input(forms.Select()))
+    period_start = forms.CharField(label=_("From"), max_length=20, widget=DATE)
+    period_end = forms.CharField(label=_("To (inclusive)"), max_length=20, widget=DATE)
+    amount = forms.CharField(label=_("Quota"), max_length=40, widget=_input(forms.TextInput(attrs=MONEY)))
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="CNY", widget=_input(forms.Select()))

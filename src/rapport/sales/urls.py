@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.sales.views import accounts, board, catalog, conversion, opportunities, orders, quotes, reports, routing
+from rapport.sales.views import accounts, board, catalog, conversion, opportunities, orders, quotas, quotes, reports, routing
 
 app_name = "sales"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("forecast/export.csv", reports.forecast_export, name="forecast_export"),
     path("forecast/export.xlsx", reports.forecast_export, {"fmt": "xlsx"}, name="forecast_export_xlsx"),
     path("funnel/", reports.funnel_page, name="funnel"),
+    path("quotas/", quotas.quota_page, name="quotas"),
 ]
 
 # Lead routing (assignment rules) and lead conversion.
