@@ -262,6 +262,8 @@ def test_list_filters_name_a_bad_parameter(users, client_for):
     assert response.status_code == 422
     assert set(response.context["filter_errors"]) == {"status"}
     assert client.get("/sales/invoices/?owner_id=99999999999999999999").status_code == 422
+    assert "No quotes yet" in client.get("/sales/quotes/").content.decode()
+    assert "Nothing matches" in client.get("/sales/orders/?q=zzz").content.decode()
 
 
 def test_pages_speak_chinese(users, client_for, invoice):
