@@ -118,6 +118,7 @@ GOOD: dict[tuple[str, str], Callable[[User, Any], dict[str, Any]]] = {
     ("post", "/api/v1/quotes"): lambda a, r: {"account_id": registry._account(a, "x").pk, "title": "Forged quote", "currency": "CNY"},
     ("patch", "/api/v1/quotes/{quote_id}"): lambda a, r: {"title": "Forged quote 2"},
     ("post", "/api/v1/quotes/{quote_id}/lines"): lambda a, r: {"description": "Forged line", "unit_price": "10.00"},
+    ("put", "/api/v1/quote-lines/{line_id}"): lambda a, r: {"description": "Forged line 2", "unit_price": "10.00"},
     ("post", "/api/v1/quotes/{quote_id}/status"): lambda a, r: {"status": "sent", "version": r.version},
     ("post", "/api/v1/quotes/{quote_id}/send"): lambda a, r: {"to": ["buyer@example.com"]},
     ("post", "/api/v1/orders"): lambda a, r: {
