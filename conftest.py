@@ -9,6 +9,9 @@ import pytest
 
 from rapport.common.testing import ApiClient
 
+# The loopback SMTP server (``smtp`` fixture) for every test that sends mail.
+pytest_plugins = ["rapport.core.tests.smtp"]
+
 PASSWORD = "correct-horse-battery"
 
 

@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "rapport.common",
     "rapport.core",
     "rapport.customers",
@@ -73,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "rapport.web.middleware.SecondFactorMiddleware",
     "rapport.api.middleware.ApiRateLimitMiddleware",
     "rapport.api.middleware.IdempotencyMiddleware",
     "rapport.web.middleware.UserLanguageMiddleware",
@@ -206,6 +211,19 @@ RAPPORT_TOKEN_DEFAULT_DAYS = int(os.environ.get("RAPPORT_TOKEN_DEFAULT_DAYS", "9
 RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT", "5"))
 RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS = int(os.environ.get("RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
 RAPPORT_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("RAPPORT_LOGIN_LOCKOUT_SECONDS", "900"))
+# Password reset: requests per typed address and per client address in a window; links live an hour.
+RAPPORT_PASSWORD_RESET_MAX_PER_ACCOUNT = int(os.environ.get("RAPPORT_PASSWORD_RESET_MAX_PER_ACCOUNT", "3"))
+RAPPORT_PASSWORD_RESET_MAX_PER_ADDRESS = int(os.environ.get("RAPPORT_PASSWORD_RESET_MAX_PER_ADDRESS", "20"))
+RAPPORT_PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("RAPPORT_PASSWORD_RESET_WINDOW_SECONDS", "3600"))
+# Links in mail (password reset) start with this; empty: the address the request came in on (ALLOWED_HOSTS checks it).
+RAPPORT_BASE_URL = os.environ.get("RAPPORT_BASE_URL", "")
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("RAPPORT_PASSWORD_RESET_LINK_SECONDS", "3600"))
+# Second factor (TOTP, django-otp): staff (administrators) must enrol before they reach any page.
+RAPPORT_REQUIRE_STAFF_TOTP = _env_bool("RAPPORT_REQUIRE_STAFF_TOTP", False)
+OTP_TOTP_ISSUER = "Rapport"
+# Wrong codes are counted by rapport.core.security.LOGIN (one throttle for every guess), not by django-otp.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 RAPPORT_TRUSTED_PROXY_HEADER = os.environ.get("RAPPORT_TRUSTED_PROXY_HEADER", "")
 # API requests per token (or session) per minute.
 RAPPORT_API_RATE_PER_MINUTE = int(os.environ.get("RAPPORT_API_RATE_PER_MINUTE", "1200"))

@@ -98,14 +98,15 @@ PAGE_EXAMPLE_KWARGS: dict[str, list[dict[str, str]]] = {
 }
 
 # Pages reached by a secret in the URL instead of a sign-in (calendar apps
-# cannot sign in): a guessed secret must be a 404.
-PAGE_SECRET_URLS = {"web:calendar_feed": "secret"}
+# cannot sign in; a password reset link is for someone who cannot): a guessed secret must be a 404.
+PAGE_SECRET_URLS: dict[str, str | tuple[str, ...]] = {"web:calendar_feed": "secret", "web:password_reset_confirm": ("uidb64", "token")}
 
 # Pages that are not behind the sign-in, or not reached by GET, and why.
 PAGE_EXCEPTIONS = {
     "web:login": "the sign-in page itself",
     "web:logout": "POST only (GET is 405); signing out needs no sign-in",
     "web:set_language": "POST only (GET is 405); the language can be chosen before signing in",
+    "web:password_reset": "asking for a reset link is for people who cannot sign in (throttled, same answer for every address)",
 }
 # URL prefixes outside the page matrix: the API has its own matrix, the admin
 # site its own test (administrators only), i18n and static files hold no data.

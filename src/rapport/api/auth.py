@@ -10,6 +10,7 @@ from ninja.security import HttpBearer, SessionAuth
 from rapport.common.errors import PermissionDenied
 from rapport.core.models import TokenScope
 from rapport.core.services import token_authenticate
+from rapport.core.two_factor import NONE, session_owes
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
@@ -31,6 +32,8 @@ class Session(SessionAuth):
         user = super().authenticate(request, key)
         if user is not None and not user.is_active:
             return None
+        if user is not None and session_owes(request) != NONE:
+            return None  # signed in with the password, but the second factor is still owed
         return user
 
 

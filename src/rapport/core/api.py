@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
 from rapport.common.errors import NotFound, ValidationFailed
 from rapport.common.ninja import Id, OptionalId
 from rapport.common.pagination import keyset_page
-from rapport.core import selectors, services
+from rapport.core import passwords, selectors, services
 from rapport.core.models import ApiToken, ExchangeRate, Team, User
 from rapport.core.schemas import (
     CurrencySettingsOut,
     ExchangeRateIn,
     ExchangeRateOut,
+    PasswordChangeIn,
     TeamIn,
     TeamOut,
     TeamPatch,
@@ -48,9 +50,34 @@ class UserFilters(Schema):
 @router.post("/auth/token", auth=None, response={201: TokenOut}, summary="Get an API token for a username and password")
 def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     token, secret = services.token_issue_for_credentials(
-        username=payload.username, password=payload.password, scope=payload.scope, name=payload.name, days=payload.days, request=request
+        username=payload.username,
+        password=payload.password,
+        scope=payload.scope,
+        name=payload.name,
+        days=payload.days,
+        otp_code=payload.otp_code,
+        request=request,
     )
     return Status(201, {"id": token.pk, "token": secret, "scope": token.scope, "expires_at": token.expires_at})
+
+
+@router.post(
+    "/auth/password",
+    response={204: None},
+    summary="Change my password (ends every other session and every API token, this one included)",
+)
+def change_password(request: HttpRequest, payload: PasswordChangeIn) -> Status[None]:
+    user = selectors.actor_of(request)
+    passwords.user_change_password(user=user, current_password=payload.current_password, new_password=payload.new_password, request=request)
+    if getattr(request, "api_token", None) is None and hasattr(request, "session"):
+        update_session_auth_hash(request, user)  # the browser that changed it stays signed in
+    return Status(204, None)
+
+
+@router.post("/auth/logout-everywhere", response={204: None}, summary="End every session and API token I have, this one included")
+def logout_everywhere(request: HttpRequest) -> Status[None]:
+    services.user_revoke_credentials(user=selectors.actor_of(request))
+    return Status(204, None)
 
 
 @router.get("/auth/tokens", response=list[TokenInfoOut], summary="My API tokens")

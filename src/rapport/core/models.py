@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from rapport.common.models import TimeStampedModel
@@ -47,8 +48,8 @@ class User(AbstractUser):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
     phone = models.CharField(_("phone"), max_length=40, blank=True)
-    # Bumped on logout, password change and role downgrade: API tokens and
-    # sessions issued before are no longer honoured.
+    # Bumped on "log out everywhere", password change, role downgrade and deactivation: API tokens and
+    # sessions issued before are no longer honoured (tokens compare it, sessions hash it).
     credentials_epoch = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -62,6 +63,16 @@ class User(AbstractUser):
     @property
     def is_administrator(self) -> bool:
         return self.is_superuser or self.role == Role.ADMINISTRATOR
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        """Django's session check, over the password hash and the credentials epoch.
+
+        Django already ends other sessions when the password hash changes; with the
+        epoch in the hash, bumping it (``user_revoke_credentials``) ends every session too.
+        """
+        return salted_hmac(
+            "rapport.core.User.session_auth_hash", f"{self.password}:{self.credentials_epoch}", secret=secret, algorithm="sha256"
+        ).hexdigest()
 
 
 class TokenScope(models.TextChoices):

@@ -16,6 +16,15 @@ class TokenIn(Schema):
     scope: str = Field("read_write", description="read or read_write")
     name: str = Field("API token", max_length=100)
     days: int | None = Field(None, description="Lifetime in days (1-366); default 90")
+    otp_code: str | None = Field(
+        None, max_length=32, description="The current authenticator code (or a recovery code), for accounts with a second factor"
+    )
+
+
+class PasswordChangeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(max_length=4096)
+    new_password: str = Field(max_length=4096)
 
 
 class TokenOut(Schema):

@@ -1,4 +1,4 @@
-"""Security headers on every response, and login throttling.
+"""Security headers on every response, and throttling of sign-ins, codes and reset requests.
 
 The Content-Security-Policy allows scripts only from our own origin: the UI
 has no inline scripts and no CDN, so an injected ``<script>`` or ``onclick``
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -74,38 +75,77 @@ def _client_address(request: HttpRequest | None) -> str:
     return str((header and request.META.get(header)) or request.META.get("REMOTE_ADDR") or "unknown")
 
 
-def _account_key(username: str) -> str:
-    # Hashed: usernames may hold any character, cache keys may not.
-    return "login-fail:user:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()
+@dataclass(frozen=True)
+class Throttle:
+    """Attempts counted per account and per client address, in the cache, for a window.
+
+    One implementation for every door that guesses at a secret or sends mail:
+    sign-ins, second-factor codes, password changes and reset requests. The
+    account key is hashed (usernames and addresses may hold any character) and
+    counted whether or not the account exists, so a lockout reveals nothing.
+    """
+
+    name: str
+    per_account: str  # names of the settings holding the limits and the window
+    per_address: str
+    window: str
+
+    def _account_key(self, account: str) -> str:
+        return f"{self.name}:user:" + hashlib.sha256(account.strip().lower().encode()).hexdigest()
+
+    def _keys(self, account: str, request: HttpRequest | None) -> list[tuple[str, int]]:
+        address = _client_address(request)
+        return [
+            (self._account_key(account), getattr(settings, self.per_account)),
+            (f"{self.name}:addr:" + hashlib.sha256(address.encode()).hexdigest(), getattr(settings, self.per_address)),
+        ]
+
+    def locked_for(self, account: str, request: HttpRequest | None) -> int:
+        """Seconds until another attempt is allowed for this account or address; 0 when allowed."""
+        for key, limit in self._keys(account, request):
+            if (cache.get(key) or 0) >= limit:
+                return int(getattr(settings, self.window))
+        return 0
+
+    def count(self, account: str, request: HttpRequest | None) -> None:
+        timeout = int(getattr(settings, self.window))
+        for key, _ in self._keys(account, request):
+            if cache.add(key, 1, timeout=timeout):
+                continue
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, timeout=timeout)
+
+    def clear_account(self, account: str) -> None:
+        cache.delete(self._account_key(account))
 
 
-def _keys(username: str, address: str) -> list[tuple[str, int]]:
-    return [
-        (_account_key(username), settings.RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT),
-        ("login-fail:addr:" + hashlib.sha256(address.encode()).hexdigest(), settings.RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS),
-    ]
+# Failed sign-ins (password, and the API's token request) and failed second-factor codes share one
+# counter: a stolen password does not buy a fresh allowance of code guesses.
+LOGIN = Throttle(
+    "login-fail", "RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT", "RAPPORT_LOGIN_MAX_FAILURES_PER_ADDRESS", "RAPPORT_LOGIN_LOCKOUT_SECONDS"
+)
+# Every reset request counts (there is no "failure"), per typed address and per client address.
+PASSWORD_RESET = Throttle(
+    "password-reset",
+    "RAPPORT_PASSWORD_RESET_MAX_PER_ACCOUNT",
+    "RAPPORT_PASSWORD_RESET_MAX_PER_ADDRESS",
+    "RAPPORT_PASSWORD_RESET_WINDOW_SECONDS",
+)
 
 
 def login_locked_for(username: str, request: HttpRequest | None) -> int:
     """Seconds until another login attempt is allowed for this account or address; 0 when allowed."""
-    for key, limit in _keys(username, _client_address(request)):
-        if (cache.get(key) or 0) >= limit:
-            return settings.RAPPORT_LOGIN_LOCKOUT_SECONDS
-    return 0
+    return LOGIN.locked_for(username, request)
 
 
 def login_failed(username: str, request: HttpRequest | None) -> None:
-    for key, _ in _keys(username, _client_address(request)):
-        if cache.add(key, 1, timeout=settings.RAPPORT_LOGIN_LOCKOUT_SECONDS):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, timeout=settings.RAPPORT_LOGIN_LOCKOUT_SECONDS)
+    LOGIN.count(username, request)
 
 
 def login_succeeded(username: str, request: HttpRequest | None) -> None:
-    cache.delete(_account_key(username))
+    LOGIN.clear_account(username)
 
 
 class LoginLockedOut(PermissionDenied):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from rapport.common.errors import AuthenticationFailed, NotFound, PermissionDenied, Throttled, ValidationFailed
 from rapport.common.money import validate_currency
-from rapport.core import policies
+from rapport.core import policies, two_factor
 from rapport.core.models import ApiToken, ExchangeRate, Role, Team, TokenScope, User
 from rapport.core.security import login_locked_for
 
@@ -83,6 +83,16 @@ def user_create(
     return user
 
 
+def is_downgrade(*, before: User, after: User) -> bool:
+    """Fewer rights than before: a lower role, staff or superuser taken away, or deactivated."""
+    return (
+        _ROLE_RANK[Role(after.role)] < _ROLE_RANK[Role(before.role)]
+        or (before.is_staff and not after.is_staff)
+        or (before.is_superuser and not after.is_superuser)
+        or (before.is_active and not after.is_active)
+    )
+
+
 def user_change_role(*, actor: User, user: User, role: str) -> User:
     """Only administrators change roles; a downgrade revokes the user's tokens and sessions."""
     if not policies.can_manage_users(actor):
@@ -108,7 +118,10 @@ def user_set_language(*, user: User, language: str) -> None:
 
 
 def user_revoke_credentials(*, user: User) -> None:
-    """Invalidate every API token the user holds (logout everywhere, password change)."""
+    """End every session and API token the user holds (log out everywhere, password change, downgrade).
+
+    Sessions hash the epoch (``User._get_session_auth_hash``), tokens carry the epoch they were issued in.
+    """
     User.objects.filter(pk=user.pk).update(credentials_epoch=F("credentials_epoch") + 1)
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     user.refresh_from_db(fields=["credentials_epoch"])
@@ -141,7 +154,14 @@ def token_issue(
 
 
 def token_issue_for_credentials(
-    *, username: str, password: str, scope: str, name: str, days: int | None, request: HttpRequest | None = None
+    *,
+    username: str,
+    password: str,
+    scope: str,
+    name: str,
+    days: int | None,
+    otp_code: str | None = None,
+    request: HttpRequest | None = None,
 ) -> tuple[ApiToken, str]:
     if wait := login_locked_for(username, request):
         raise Throttled("Too many failed sign-ins for this account or address; try again later.", retry_after=wait)
@@ -150,6 +170,15 @@ def token_issue_for_credentials(
         # One message for unknown users and wrong passwords: no account enumeration.
         raise AuthenticationFailed("Wrong username or password.")
     assert isinstance(user, User)
+    if two_factor.has_second_factor(user):
+        if not otp_code:
+            raise AuthenticationFailed("This account has a second factor: send the current code as otp_code.")
+        try:
+            two_factor.verify_code(user=user, code=otp_code, request=request)
+        except ValidationFailed as exc:
+            raise AuthenticationFailed("Wrong second-factor code.") from exc
+    elif two_factor.must_enrol(user):
+        raise PermissionDenied("Staff must enrol a second factor on the Security page before using the API.")
     return token_issue(user=user, scope=scope, name=name, days=days)
 
 

@@ -57,6 +57,13 @@ FIXED = (
     gettext_noop("Only the person who uploaded the file confirms its import."),
     gettext_noop("Your role may read leads but not import them."),
     gettext_noop("The last card has no END:VCARD."),
+    # core.passwords and core.two_factor
+    gettext_noop("Your current password is not right."),
+    gettext_noop("Choose a password different from the current one."),
+    gettext_noop("Enter the email address of your account."),
+    gettext_noop("This reset link is not valid any more; ask for a new one."),
+    gettext_noop("That code is not right; use the current code from your app or a recovery code."),
+    gettext_noop("Your administrator requires a second factor for staff; it cannot be turned off."),
 )
 
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 
-from rapport.web.views import activities, auth, calendar, home, lead_imports, lists, records, search, timeline
+from rapport.web.views import account, activities, auth, calendar, home, lead_imports, lists, records, search, timeline
 
 app_name = "web"
 
@@ -23,7 +23,15 @@ def _record_urls(kind: str, plural: str) -> list[URLPattern]:
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True), name="login"),
     path("logout/", auth.logout_view, name="logout"),
+    path("login/verify/", account.login_verify, name="login_verify"),
+    path("password-reset/", account.password_reset, name="password_reset"),
+    path("password-reset/<str:uidb64>/<str:token>/", account.password_reset_confirm, name="password_reset_confirm"),
     path("language/", auth.language_switch, name="set_language"),
+    path("account/security/", account.security, name="account_security"),
+    path("account/logout-everywhere/", account.logout_everywhere, name="logout_everywhere"),
+    path("account/two-factor/", account.two_factor_page, name="two_factor"),
+    path("account/two-factor/recovery-codes/", account.recovery_codes, name="recovery_codes"),
+    path("account/two-factor/off/", account.two_factor_disable, name="two_factor_disable"),
     path("", home.home, name="home"),
     path("soon/<slug:domain>/", home.coming_soon, name="coming_soon"),
     *_record_urls("account", "accounts"),

@@ -2,70 +2,21 @@
 
 from __future__ import annotations
 
-import random
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from email import message_from_bytes
 from email.header import decode_header, make_header
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from rapport.common.errors import ValidationFailed
 from rapport.core.jobs.mail import email_queue, send_email
-from rapport.core.jobs.scheduler import Schedule, Scheduler
-from rapport.core.jobs.worker import RapportWorker
 from rapport.core.models import OutboundEmail, OutboundEmailStatus
+from rapport.core.tests.smtp import free_port, make_worker
 
 pytestmark = pytest.mark.django_db
-
-
-@dataclass
-class Inbox:
-    """An SMTP server's handler: keeps what it accepted, refuses recipients at 'refused.example'."""
-
-    received: list[tuple[list[str], Message]] = field(default_factory=list)
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
-        if address.endswith("@refused.example"):
-            return "550 5.1.1 No such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.received.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
-        return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture
-def smtp(settings: Any) -> Iterator[tuple[Inbox, Controller]]:
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    # pytest-django swaps in the in-memory backend; these tests speak SMTP.
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", controller.port, 5
-    controller.start()
-    yield inbox, controller
-    controller.stop()
-
-
-def make_worker() -> RapportWorker:
-    return RapportWorker(
-        queue_names=["default"], batch=True, scheduler=Scheduler(worker_id="mail", schedule=Schedule()), rng=random.Random(3)
-    )
 
 
 def queue(django_capture_on_commit_callbacks: Any, **kwargs: Any) -> tuple[OutboundEmail, DBTaskResult]:
@@ -115,6 +66,12 @@ def test_queued_email_is_delivered_over_smtp_by_the_worker(smtp, django_capture_
         ({"subject": "Hello\nX-Injected: 1"}, "subject"),
         ({"to": ["a@example.com\r\nBcc: everyone@example.com"]}, "to[0]"),
         ({"from_email": "crm@example.com\nBcc: everyone@example.com"}, "from_email"),
+        # Display names: the text before <address> is a header too.
+        ({"from_email": "Rapport Sales\r\nBcc: everyone@example.com <crm@example.com>"}, "from_email"),
+        ({"from_email": "Rapport\r <crm@example.com>"}, "from_email"),
+        ({"to": ["ops@example.com", "Li Na\r\nBcc: everyone@example.com <li@example.com>"]}, "to[1]"),
+        # An attachment's file name lands in a Content-Disposition header.
+        ({"attachments": [("quote.pdf\r\nX-Injected: 1", b"%PDF-1.4", "application/pdf")]}, "attachments[0]"),
     ],
 )
 def test_line_breaks_in_headers_are_refused_and_nothing_is_queued(smtp, django_capture_on_commit_callbacks, fields, field_name):

@@ -47,6 +47,7 @@ _ICONS = {
     "x": '<path d="M6 6l12 12M18 6L6 18"/>',
     "inbox": '<path d="M3 13l3-8h12l3 8v6H3z"/><path d="M3 13h5l1 3h6l1-3h5"/>',
     "logout": '<path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h11"/>',
+    "lock": '<rect x="5" y="11" width="14" height="10" rx="2"/><path d="M8 11V7a4 4 0 0 1 8 0v4"/>',
     "sort": '<path d="M8 9l4-4 4 4M8 15l4 4 4-4"/>',
     "sort-asc": '<path d="M8 14l4-4 4 4"/>',
     "sort-desc": '<path d="M8 10l4 4 4-4"/>',

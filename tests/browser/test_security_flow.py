@@ -1,0 +1,91 @@
+"""Security in a real browser: turn on two-step sign-in, sign in with a code, change the password, reset it by mail."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from rapport.web.tests.test_two_factor import code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path(os.environ.get("RAPPORT_SCREENSHOTS", "/tmp/rapport-screenshots"))
+PASSWORD = "correct-horse-battery"
+
+
+def shot(tab, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_two_step_sign_in_from_enrolment_to_the_code_after_the_password(page, live_server, users, log_in):
+    log_in(page, "north_rep")
+    page.locator(".user-menu summary").click()
+    page.get_by_role("link", name="Security").click()
+    expect(page.get_by_role("heading", name="Security", exact=True)).to_be_visible()
+    shot(page, "security")
+
+    page.get_by_role("link", name="Turn on").click()
+    secret = page.locator("[data-secret]").inner_text()
+    assert re.fullmatch(r"([A-Z2-7]{4} ){7}[A-Z2-7]{4}", secret)
+    shot(page, "two_factor_enrol")
+    page.fill("#id_code", "000000" if code(TOTPDevice.objects.get(user=users["north_rep"])) != "000000" else "111111")
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.locator(".field-error")).to_contain_text("That code is not right")
+    page.fill("#id_code", code(TOTPDevice.objects.get(user=users["north_rep"])))
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.locator("[data-recovery-codes] li")).to_have_count(10)
+    shot(page, "recovery_codes")
+
+    page.locator(".user-menu summary").click()
+    page.get_by_role("button", name="Log out").click()
+    page.fill("#id_username", "north_rep")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r".*/login/verify/.*"))
+    shot(page, "login_verify")
+    page.goto(f"{live_server.url}/contacts/")
+    page.wait_for_url(re.compile(r".*/login/verify/.*"))
+    page.fill("#id_code", code(TOTPDevice.objects.get(user=users["north_rep"]), 1))
+    page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(f"{live_server.url}/contacts/")
+
+
+def test_changing_the_password_shows_errors_at_the_fields_then_signs_the_others_out(page, live_server, users, log_in):
+    log_in(page, "north_rep")
+    page.goto(f"{live_server.url}/account/security/")
+    page.fill("#id_current_password", "wrong")
+    page.fill("#id_new_password", "short")
+    page.fill("#id_new_password_again", "shorter")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".has-error")).to_have_count(1)
+    expect(page.locator(".has-error .field-error")).to_contain_text("differ")
+    page.fill("#id_current_password", "wrong")
+    page.fill("#id_new_password", "a-much-longer-new-secret")
+    page.fill("#id_new_password_again", "a-much-longer-new-secret")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".has-error .field-error")).to_contain_text("Your current password is not right.")
+    shot(page, "security_errors")
+    page.fill("#id_current_password", PASSWORD)
+    page.fill("#id_new_password", "a-much-longer-new-secret")
+    page.fill("#id_new_password_again", "a-much-longer-new-secret")
+    page.get_by_role("button", name="Change password").click()
+    expect(page.locator(".toast")).to_contain_text("Your password is changed.")
+    page.goto(f"{live_server.url}/contacts/")
+    page.wait_for_url(f"{live_server.url}/contacts/")
+
+
+def test_the_reset_pages_in_chinese(page, live_server, users):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_role("button", name="中文").click()
+    page.get_by_role("link", name="忘记密码？").click()
+    expect(page.get_by_role("heading", name="重置密码")).to_be_visible()
+    page.fill("#id_email", "north_rep@example.com")
+    page.get_by_role("button", name="发送链接").click()
+    expect(page.locator(".alert")).to_contain_text("如果有账户使用这个地址")
+    shot(page, "password_reset_sent_zh")
