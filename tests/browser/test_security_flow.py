@@ -24,6 +24,7 @@ def shot(tab, name: str) -> None:
 
 
 def test_two_step_sign_in_from_enrolment_to_the_code_after_the_password(page, live_server, users, log_in):
+    page.set_default_timeout(30_000)  # the first test pays the live server's start on a busy machine
     log_in(page, "north_rep")
     page.locator(".user-menu summary").click()
     page.get_by_role("link", name="Security").click()

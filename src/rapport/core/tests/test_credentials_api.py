@@ -88,6 +88,20 @@ def test_a_refused_password_change_names_the_field_and_changes_nothing(users, ap
     assert browser.get("/contacts/").status_code == 200
 
 
+def test_forged_fields_on_a_password_change_are_refused(users, api_for):
+    rep = users["north_rep"]
+    api = api_for(rep)
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD, "role": "administrator", "is_staff": True, "username": "admin"}
+    response = api.post("auth/password", body)
+    assert response.status_code == 422
+    assert {"role", "is_staff", "username"} <= set(response.json()["errors"])
+    rep.refresh_from_db()
+    assert rep.check_password(PASSWORD) and rep.role == "sales_rep" and not rep.is_staff
+    assert api.post("auth/logout-everywhere", {"role": "administrator"}).status_code == 204
+    rep.refresh_from_db()
+    assert rep.role == "sales_rep"
+
+
 def test_guessing_the_current_password_is_throttled(users, api_for, settings):
     settings.RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT = 3
     api = api_for(users["north_rep"])
