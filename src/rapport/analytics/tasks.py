@@ -7,8 +7,6 @@ from datetime import time
 
 from django_tasks import task
 
-from rapport.analytics.churn.care import care_tasks_create
-from rapport.analytics.churn.runs import churn_refresh
 from rapport.analytics.engine import WarehouseMissing
 from rapport.analytics.warehouse.runs import warehouse_build_request, warehouse_build_run
 from rapport.common.errors import ValidationFailed
@@ -39,6 +37,10 @@ def nightly_churn_refresh() -> int:
 
     Returns the care calls created. Safe to repeat: a second run the same month adds no care call.
     """
+    # Imported here: scikit-learn is heavy, and every worker imports this module at start.
+    from rapport.analytics.churn.care import care_tasks_create
+    from rapport.analytics.churn.runs import churn_refresh
+
     try:
         run = churn_refresh()
     except (WarehouseMissing, ValidationFailed) as exc:
