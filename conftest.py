@@ -77,3 +77,9 @@ def _fresh_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path_factory: Any) -> None:
+    # Uploaded files (contract documents) land in the run's temporary directory, never in var/.
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")

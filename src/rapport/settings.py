@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads request.POST: it counts uploaded files' bytes as they stream in.
+    "rapport.common.uploads.UploadLimitMiddleware",
     "rapport.core.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,6 +182,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Uploaded files (contract documents...): the largest accepted, counted while it streams in,
+# and how much a DOCX/XLSX may expand to (rapport.common.uploads).
+RAPPORT_MAX_UPLOAD_BYTES = int(os.environ.get("RAPPORT_MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
+RAPPORT_MAX_UPLOAD_UNCOMPRESSED = int(os.environ.get("RAPPORT_MAX_UPLOAD_UNCOMPRESSED", str(50 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("RAPPORT_MAX_REQUEST_BYTES", str(2 * 1024 * 1024)))
 
 TASKS = {

@@ -48,8 +48,13 @@ def page(browser: Any) -> Iterator[Any]:
 @pytest.fixture
 def log_in(live_server: Any) -> Any:
     def sign_in(tab: Any, username: str) -> None:
+        import urllib.request
+
         from conftest import PASSWORD
 
+        # The first request to a fresh live server loads the URL conf, templates and static
+        # manifest: on a busy machine that alone can pass the page's 10 s timeout.
+        urllib.request.urlopen(f"{live_server.url}/login/", timeout=120).close()  # noqa: S310 (our own live server)
         tab.goto(f"{live_server.url}/login/")
         tab.fill("#id_username", username)
         tab.fill("#id_password", PASSWORD)

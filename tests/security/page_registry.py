@@ -13,7 +13,21 @@ from typing import Any
 
 from django.db.models import Model
 
-from tests.security.registry import Owned, _account, _contact, _invoice, _lead, _lead_import, _opportunity, _order, _quote, _quote_line
+from tests.security.registry import (
+    Owned,
+    _account,
+    _contact,
+    _contract,
+    _contract_document,
+    _invoice,
+    _lead,
+    _lead_import,
+    _opportunity,
+    _order,
+    _order_return,
+    _quote,
+    _quote_line,
+)
 
 
 def _activity(owner: Any, mark: str) -> Model:
@@ -66,6 +80,13 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
     **{f"sales:{page}": _order for page in ("order_detail", "order_status", "invoice_create")},
     **{f"sales:{page}": _invoice for page in ("invoice_detail", "payment_create")},
     "sales:account_sales": _account,
+        f"sales:{page}": _contract
+        for page in ("contract_detail", "contract_edit", "contract_renew", "contract_terminate", "contract_document_upload")
+    },
+    "sales:account_contracts": _account,
+    **{f"sales:{page}": _contract_document for page in ("contract_document_download", "contract_document_delete")},
+    **{f"sales:{page}": _order for page in ("order_returns", "return_create")},
+    **{f"sales:{page}": _order_return for page in ("return_refund", "return_reject")},
     "web:record_activities": _contact,
     "sales:lead_convert": _lead,
     **{f"web:{page}": _lead_import for page in ("lead_import_detail", "lead_import_progress", "lead_import_confirm")},
@@ -76,6 +97,13 @@ PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTO
 
 # Pages whose kwargs besides the id need a value (the kind of record the id is of).
 PAGE_OTHER_KWARGS: dict[str, dict[str, str]] = {"web:record_activities": {"kind": "contact"}}
+
+# Pages with more than one id: their kwargs from the factory's record (a contract
+# document's pages take the contract as ``pk`` and the document as ``document_id``).
+PAGE_KWARGS_OF: dict[str, Callable[[Any], dict[str, int]]] = {
+    name: lambda document: {"pk": document.contract_id, "document_id": document.pk}
+    for name in ("sales:contract_document_download", "sales:contract_document_delete")
+}
 
 # Pages with an id that is not owned customer data, and why.
 PAGE_NOT_OWNED = {

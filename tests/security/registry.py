@@ -135,6 +135,41 @@ def _lead_import(owner: Any, mark: str) -> Model:
 
     card = f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card {mark}\r\nORG:Co {mark}\r\nEND:VCARD\r\n".encode()
     return lead_import_preview(actor=owner, filename=f"{mark}.vcf", content=card, source=mark)
+def _order_line(owner: Any, mark: str) -> Model:
+    return _order(owner, mark).lines.get()  # type: ignore[attr-defined]
+
+
+def _shipped_order(owner: Any, mark: str) -> Model:
+    from rapport.sales.billing import invoice_issue
+    from rapport.sales.orders import order_set_status
+
+    order = order_set_status(actor=owner, order=_order(owner, mark), status="shipped")  # type: ignore[arg-type]
+    invoice_issue(actor=owner, order=order)
+    return order
+
+
+def _order_return(owner: Any, mark: str) -> Model:
+    from rapport.sales.returns import return_request
+
+    order = _shipped_order(owner, mark)
+    return return_request(actor=owner, order=order, line_id=order.lines.get().pk, quantity="1", reason=f"Broken {mark}")  # type: ignore[arg-type]
+
+
+def _contract(owner: Any, mark: str) -> Model:
+    from rapport.sales.contracts import contract_create
+
+    account = _account(owner, mark)
+    data = {"title": f"Contract {mark}", "account_id": account.pk, "start_date": "2026-01-01", "end_date": "2026-12-31", "currency": "CNY"}
+    return contract_create(actor=owner, data={**data, "renewal_terms": mark})
+
+
+def _contract_document(owner: Any, mark: str) -> Model:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from rapport.sales.contracts import contract_document_add
+
+    upload = SimpleUploadedFile(f"signed {mark}.pdf", b"%PDF-1.4\n" + mark.encode() + b"\n%%EOF\n", content_type="application/pdf")
+    return contract_document_add(actor=owner, contract=_contract(owner, mark), upload=upload)  # type: ignore[arg-type]
 
 
 # path template (OpenAPI) -> factory; ids in the path are filled with the record's pk.
@@ -171,6 +206,15 @@ OWNED: dict[str, Owned] = {
     "/api/v1/invoices/{invoice_id}": Owned(_invoice),
     "/api/v1/invoices/{invoice_id}/payments": Owned(_invoice),
     "/api/v1/accounts/{account_id}/balance": Owned(_account),
+    "/api/v1/orders/{order_id}/returns": Owned(_shipped_order),
+    "/api/v1/returns/{return_id}": Owned(_order_return),
+    "/api/v1/returns/{return_id}/refund": Owned(_order_return),
+    "/api/v1/returns/{return_id}/reject": Owned(_order_return),
+    "/api/v1/contracts/{contract_id}": Owned(_contract),
+    "/api/v1/contracts/{contract_id}/renew": Owned(_contract),
+    "/api/v1/contracts/{contract_id}/terminate": Owned(_contract),
+    "/api/v1/contracts/{contract_id}/documents": Owned(_contract),
+    "/api/v1/contract-documents/{document_id}": Owned(_contract_document),
     "/api/v1/activities/{activity_id}": Owned(_meeting),
     "/api/v1/activities/{activity_id}/complete": Owned(_meeting),
     "/api/v1/activities/{activity_id}/cancel": Owned(_meeting),
@@ -215,6 +259,7 @@ FOREIGN_KEYS: dict[str, Callable[[Any, str], Model]] = {
     "primary_contact_id": _contact,
     "partner_id": _account,
     "opportunity_id": _opportunity,
+    "line_id": _order_line,
 }
 # Body fields ending in _id that are not references to customer data.
 NOT_CUSTOMER_REFERENCES = {

@@ -129,6 +129,20 @@ GOOD: dict[tuple[str, str], Callable[[User, Any], dict[str, Any]]] = {
     ("post", "/api/v1/orders/{order_id}/status"): lambda a, r: {"status": "shipped", "version": r.version},
     ("post", "/api/v1/orders/{order_id}/invoices"): lambda a, r: {"due_in_days": 10},
     ("post", "/api/v1/invoices/{invoice_id}/payments"): lambda a, r: {"amount": "1.00", "paid_on": "2026-01-02", "method": "card"},
+    ("post", "/api/v1/orders/{order_id}/returns"): lambda a, r: {"line_id": r.lines.get().pk, "quantity": "1", "reason": "Forged"},
+    ("post", "/api/v1/returns/{return_id}/refund"): lambda a, r: {"method": "card"},
+    ("post", "/api/v1/returns/{return_id}/reject"): lambda a, r: {},
+    ("post", "/api/v1/contracts"): lambda a, r: {
+        "title": "Forged contract",
+        "account_id": registry._account(a, "x").pk,
+        "start_date": "2026-01-01",
+        "end_date": "2026-12-31",
+        "currency": "CNY",
+        "status": "active",
+    },
+    ("patch", "/api/v1/contracts/{contract_id}"): lambda a, r: {"title": "Forged contract 2"},
+    ("post", "/api/v1/contracts/{contract_id}/renew"): lambda a, r: {"version": r.version},
+    ("post", "/api/v1/contracts/{contract_id}/terminate"): lambda a, r: {"ended_on": "2026-06-30", "version": r.version},
 }
 # Writes a rep is refused outright (administrators or managers only): the forged fields must not change that.
 REFUSED_FOR_REPS = registry.ADMIN_ONLY_WRITES | {"/api/v1/users/{user_id}", "/api/v1/teams/{team_id}", "/api/v1/quotas"}

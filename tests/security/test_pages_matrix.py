@@ -125,6 +125,8 @@ def _url_for(name: str, record: Any) -> str | None:
     if name not in pages:
         return None
     _route, kwargs = pages[name]
+    if name in page_registry.PAGE_KWARGS_OF:
+        return reverse(name, kwargs=page_registry.PAGE_KWARGS_OF[name](record))
     other = page_registry.PAGE_OTHER_KWARGS.get(name, {})
     return reverse(name, kwargs={k: other.get(k, record.pk) for k in kwargs})
 

@@ -35,6 +35,7 @@ from rapport.customers.models import Account, Contact, Lead, Tag
 from rapport.customers.validation import compose_full_name
 from rapport.dataops import demo_data as data
 from rapport.dataops.demo_rows import BatchRows, insert_models
+from rapport.dataops.demo_sales import sales_story
 from rapport.dataops.models import DemoLoadPhase
 
 STORY_PHONE = "13800138000"
@@ -537,6 +538,8 @@ def _story(ctx: _Ctx) -> None:
         services.interaction_log(
             actor=actor, channel=channel, direction=direction, subject=subject, body=body, occurred_at=when, contact_id=zhang.pk, via="cli"
         )
+    if zhang.account_id is not None:
+        sales_story(account=Account.objects.get(pk=zhang.account_id), today=ctx.anchor.date())
 
 
 # ---------------------------------------------------------------- running the phases

@@ -329,3 +329,9 @@ router.add_router("/", assignment_router)
 from rapport.sales.order_api import router as order_router  # noqa: E402
 
 router.add_router("/", order_router)
+from rapport.sales.return_api import router as return_router  # noqa: E402
+
+router.add_router("/", return_router)
+from rapport.sales.contract_api import router as contract_router  # noqa: E402
+
+router.add_router("/", contract_router)

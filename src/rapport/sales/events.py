@@ -58,3 +58,32 @@ class PaymentReceived:
     currency: str
     actor_id: int | None
     via: str
+
+
+@dataclass(frozen=True)
+class OrderReturned:
+    """Goods of an order came back (a return was requested and its quantity reserved)."""
+
+    return_id: int
+    order_id: int
+    line_id: int
+    account_id: int
+    quantity: Decimal
+    refund_amount: Decimal
+    currency: str
+    actor_id: int | None
+    via: str
+
+
+@dataclass(frozen=True)
+class ReturnRefunded:
+    """A return was credited against the order's invoices; ``paid_back`` is the money that went back to the customer."""
+
+    return_id: int
+    order_id: int
+    account_id: int
+    refund_amount: Decimal
+    paid_back: Decimal
+    currency: str
+    actor_id: int | None
+    via: str

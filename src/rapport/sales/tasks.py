@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django_tasks import task
 
 from rapport.core.jobs.retry import retrying
 from rapport.core.jobs.scheduler import PeriodicJob, schedule
 from rapport.sales.assignment import leads_route_pending
+from rapport.sales.renewals import contract_send_renewal_reminders
 
 
 @retrying(max_attempts=3)
@@ -20,3 +21,13 @@ def route_pending_leads() -> dict[str, int]:
 
 
 schedule.register(PeriodicJob(name="route-pending-leads", task=route_pending_leads, every=timedelta(minutes=10)))
+
+
+@retrying(max_attempts=3)
+@task()
+def send_contract_renewal_reminders() -> int:
+    """A to-do for the owner of each contract nearing its end; safe to run twice (one per contract term)."""
+    return contract_send_renewal_reminders()
+
+
+schedule.register(PeriodicJob(name="contract-renewal-reminders", task=send_contract_renewal_reminders, daily_at=time(6, 0)))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.sales.views import accounts, board, catalog, conversion, opportunities, orders, quotas, quotes, reports, routing
+from rapport.sales.views import accounts, board, catalog, contracts, conversion, opportunities, orders, quotas, quotes, reports, returns, routing
 
 app_name = "sales"
 
@@ -66,4 +66,23 @@ urlpatterns += [
     path("price-books/new/", catalog.price_book_create, name="price_book_create"),
     path("price-books/<int:pk>/", catalog.price_book_detail, name="price_book_detail"),
     path("price-books/<int:pk>/prices/", catalog.price_set, name="price_set"),
+]
+
+# Contracts and their documents; returns of orders.
+urlpatterns += [
+    path("contracts/", contracts.contract_list, name="contract_list"),
+    path("contracts/new/", contracts.contract_create, name="contract_create"),
+    path("contracts/<int:pk>/", contracts.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/edit/", contracts.contract_edit, name="contract_edit"),
+    path("contracts/<int:pk>/renew/", contracts.contract_renew, name="contract_renew"),
+    path("contracts/<int:pk>/terminate/", contracts.contract_terminate, name="contract_terminate"),
+    path("contracts/<int:pk>/documents/", contracts.contract_document_upload, name="contract_document_upload"),
+    path("contracts/<int:pk>/documents/<int:document_id>/", contracts.contract_document_download, name="contract_document_download"),
+    path("contracts/<int:pk>/documents/<int:document_id>/delete/", contracts.contract_document_delete, name="contract_document_delete"),
+    path("accounts/<int:pk>/contracts/", contracts.account_contracts, name="account_contracts"),
+    path("returns/", returns.return_list, name="return_list"),
+    path("orders/<int:pk>/returns/", returns.order_returns, name="order_returns"),
+    path("orders/<int:pk>/returns/new/", returns.return_create, name="return_create"),
+    path("returns/<int:pk>/refund/", returns.return_refund, name="return_refund"),
+    path("returns/<int:pk>/reject/", returns.return_reject, name="return_reject"),
 ]

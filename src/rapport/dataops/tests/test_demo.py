@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import phonenumbers
@@ -41,6 +42,10 @@ def _fingerprint() -> dict[str, list[Any]]:
 
 
 def _wipe() -> None:
+    from rapport.sales.models import Contract, Invoice, Order, OrderLine, OrderReturn, Payment
+
+    for model in (OrderReturn, Payment, Invoice, OrderLine, Order, Contract):
+        model.objects.all().delete()
     Interaction.objects.all().delete()
     ContactPoint.objects.all().delete()
     SearchTerm.objects.all().delete()
@@ -138,6 +143,12 @@ def test_the_stories_are_there(loaded: dict[str, int]) -> None:
         rep,
         "鼎盛集团（北京）有限公司",
     )
+    from rapport.sales.models import Contract, OrderReturn
+
+    ends = {c.title: (c.end_date - anchor.date()).days for c in Contract.objects.filter(account=zhang.account)}
+    assert ends == {"年度维护合同": 25, "X-200 延保服务": 205, "办公设备租赁": -30}
+    [returned] = OrderReturn.objects.filter(line__order__account=zhang.account)
+    assert (returned.status, returned.refund_amount, returned.line.order.status) == ("requested", Decimal("6778.87"), "shipped")
     timeline = selectors.timeline_for(user=rep, contact=zhang)
     assert len(timeline) == 6
     assert (timeline[1].channel, timeline[1].direction, timeline[1].subject) == ("phone", "inbound", "投诉：X-200 噪音大")

@@ -27,6 +27,8 @@ TABS = (
     ("products", _("Products"), "sales:product_list"),
     ("forecast", _("Forecast"), "sales:forecast"),
     ("funnel", _("Funnel"), "sales:funnel"),
+    ("contracts", _("Contracts"), "sales:contract_list"),
+    ("returns", _("Returns"), "sales:return_list"),
     ("routing", _("Lead routing"), "sales:assignment_rules"),
 )
 

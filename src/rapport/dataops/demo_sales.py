@@ -1,0 +1,49 @@
+"""The demo's sales story around Mr Zhang's company: its contracts (one nearing its end) and the X-200 order he
+sends back, with a return waiting for a refund. Written through the sales services, like any other door."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rapport.core.models import User
+from rapport.customers.models import Account
+from rapport.sales.billing import invoice_issue, payment_record
+from rapport.sales.contracts import contract_create
+from rapport.sales.orders import order_place, order_set_status
+from rapport.sales.returns import return_request
+
+CONTRACTS = (
+    # title, days from the start to today, days from today to the end, value, renews automatically, renewal terms
+    ("年度维护合同", 340, 25, "48000.00", True, "到期前 30 天书面通知，否则按原价自动续约一年。"),
+    ("X-200 延保服务", 160, 205, "12000.00", False, ""),
+    ("办公设备租赁", 700, -30, "36000.00", False, "按季度付款。"),
+)
+
+
+def sales_story(*, account: Account, today: dt.date) -> None:
+    """Contracts and a returned order for ``account``, written by its owner."""
+    owner = User.objects.get(pk=account.owner_id)
+    for title, since, until, value, auto_renew, terms in CONTRACTS:
+        contract_create(
+            actor=owner,
+            data={
+                "title": title,
+                "account_id": account.pk,
+                "start_date": today - dt.timedelta(days=since),
+                "end_date": today + dt.timedelta(days=until),
+                "value": value,
+                "currency": "CNY",
+                "auto_renew": auto_renew,
+                "renewal_terms": terms,
+                "status": "active",
+            },
+            via="cli",
+        )
+    line = {"description": "笔记本电脑 X-200", "unit_price": "5999.00", "quantity": "1", "tax_rate": "13"}
+    order = order_place(actor=owner, data={"account_id": account.pk, "currency": "CNY", "channel": "phone", "lines": [line]}, via="cli")
+    order = order_set_status(actor=owner, order=order, status="shipped", via="cli")
+    invoice = invoice_issue(actor=owner, order=order, issued_on=today - dt.timedelta(days=20), via="cli")
+    payment_record(
+        actor=owner, invoice=invoice, amount=invoice.amount, paid_on=today - dt.timedelta(days=10), method="bank_transfer", via="cli"
+    )
+    return_request(actor=owner, order=order, line_id=order.lines.get().pk, quantity="1", reason="噪音大，客户要求退货", via="cli")

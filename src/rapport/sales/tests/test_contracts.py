@@ -1,0 +1,149 @@
+"""Contracts over REST: create, filters ("ending within"), optimistic concurrency, renew, terminate, who sees what."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def account(users, make_account):
+    return make_account(users["north_rep"], "华星上海")
+
+
+def _body(account, **extra):
+    return {
+        "title": "年度维护合同",
+        "account_id": account.pk,
+        "start_date": "2026-01-01",
+        "end_date": "2026-12-31",
+        "value": "120000.00",
+        "currency": "CNY",
+        **extra,
+    }
+
+
+def _count():
+    from rapport.sales.models import Contract
+
+    return Contract.objects.count()
+
+
+def test_a_contract_is_created_numbered_and_read_back(users, api_for, account):
+    api = api_for(users["north_rep"])
+    response = api.post("contracts", _body(account, auto_renew=True, reminder_days=45))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["number"], body["status"], body["value"], body["owner_id"], body["reminder_days"], body["auto_renew"]) == (
+        f"CT-{body['id']:06d}",
+        "active",
+        "120000.00",
+        users["north_rep"].pk,
+        45,
+        True,
+    )
+    assert api.get(f"contracts/{body['id']}").json()["title"] == "年度维护合同"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"end_date": "2025-12-31"}, "end_date"),
+        ({"currency": "XXX"}, "currency"),
+        ({"value": "-1.00"}, "value"),
+        ({"title": "  "}, "title"),
+        ({"status": "ended"}, "status"),
+        ({"owner_id": 1}, "owner_id"),
+        ({"notice_days": -1}, "notice_days"),
+        ({"version": 3}, "version"),
+    ],
+)
+def test_bad_input_is_named_and_nothing_is_stored(users, api_for, account, change, field):
+    response = api_for(users["north_rep"]).post("contracts", _body(account, **change))
+    assert response.status_code == 422, response.content
+    assert field in response.json()["errors"]
+    assert _count() == 0
+
+
+def test_an_account_the_caller_cannot_see_is_refused(users, api_for, make_account):
+    hidden = make_account(users["south_rep"], "Southern secret")
+    response = api_for(users["north_rep"]).post("contracts", _body(hidden))
+    assert (response.status_code, list(response.json()["errors"])) == (422, ["account_id"])
+    assert _count() == 0
+
+
+def test_the_list_filters_by_ending_within_and_hides_other_peoples_contracts(users, api_for, account, make_account):
+    api = api_for(users["north_rep"])
+    today = timezone.localdate()
+    soon = api.post("contracts", _body(account, title="Soon", start_date="2020-01-01", end_date=str(today + dt.timedelta(days=20)))).json()
+    later = api.post(
+        "contracts", _body(account, title="Later", start_date="2020-01-01", end_date=str(today + dt.timedelta(days=200)))
+    ).json()
+    api.post(
+        "contracts", _body(account, title="Draft soon", status="draft", start_date="2020-01-01", end_date=str(today + dt.timedelta(days=5)))
+    )
+    south_account = make_account(users["south_rep"], "South Co")
+    api_for(users["south_rep"]).post("contracts", _body(south_account, start_date="2020-01-01", end_date=str(today + dt.timedelta(days=3))))
+    assert [c["id"] for c in api.get("contracts", {"ending_within": 30}).json()["items"]] == [soon["id"]]
+    first = api.get("contracts", {"limit": 2, "status": "active"}).json()
+    assert [c["id"] for c in first["items"]] == [soon["id"], later["id"]]
+    assert [c["title"] for c in api.get("contracts", {"q": "later"}).json()["items"]] == ["Later"]
+    assert api.get("contracts", {"ending_within": -1}).status_code == 422
+    assert "status" in api.get("contracts", {"status": "lost"}).json()["errors"]
+    assert len(api_for(users["manager"]).get("contracts").json()["items"]) == 3
+    assert api_for(users["south_rep"]).get(f"contracts/{soon['id']}").status_code == 404
+
+
+def test_a_stale_version_is_refused_and_nothing_is_lost(users, api_for, account):
+    api = api_for(users["north_rep"])
+    created = api.post("contracts", _body(account)).json()
+    first = api.patch(f"contracts/{created['id']}", {"value": "130000.00"}, headers={"If-Match": '"1"'})
+    assert (first.status_code, first.json()["version"], first.json()["value"]) == (200, 2, "130000.00")
+    stale = api.patch(f"contracts/{created['id']}", {"title": "Mine"}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert api.patch(f"contracts/{created['id']}", {"end_date": "2025-01-01", "version": 2}).json()["errors"].keys() == {"end_date"}
+    stored = api.get(f"contracts/{created['id']}").json()
+    assert (stored["title"], stored["value"], stored["version"], stored["end_date"]) == ("年度维护合同", "130000.00", 2, "2026-12-31")
+
+
+def test_renew_starts_the_next_term_and_terminate_ends_it(users, api_for, account):
+    api = api_for(users["north_rep"])
+    created = api.post("contracts", _body(account)).json()
+    renewed = api.post(f"contracts/{created['id']}/renew", {"value": "125000.00"}).json()
+    assert (renewed["start_date"], renewed["end_date"], renewed["value"], renewed["version"]) == (
+        "2027-01-01",
+        "2027-12-31",
+        "125000.00",
+        2,
+    )
+    assert api.post(f"contracts/{created['id']}/renew", {"end_date": "2027-06-30"}).json()["errors"].keys() == {"end_date"}
+    assert api.post(f"contracts/{created['id']}/terminate", {"ended_on": "2026-01-01"}).json()["errors"].keys() == {"ended_on"}
+    assert api.post(f"contracts/{created['id']}/terminate", {"ended_on": "2027-03-31", "version": 1}).status_code == 409
+    ended = api.post(f"contracts/{created['id']}/terminate", {"ended_on": "2027-03-31"}).json()
+    assert (ended["status"], ended["end_date"]) == ("cancelled", "2027-03-31")
+    assert api.post(f"contracts/{created['id']}/terminate").status_code == 409
+    assert api.post(f"contracts/{created['id']}/renew").status_code == 409
+    assert api.patch(f"contracts/{created['id']}", {"status": "active"}).json()["errors"].keys() == {"status"}
+
+
+def test_someone_who_cannot_see_the_contract_changes_nothing(users, api_for, account):
+    created = api_for(users["north_rep"]).post("contracts", _body(account)).json()
+    south = api_for(users["south_rep"])
+    assert south.patch(f"contracts/{created['id']}", {"title": "Mine"}).status_code == 404
+    assert south.post(f"contracts/{created['id']}/renew").status_code == 404
+    assert south.post(f"contracts/{created['id']}/terminate").status_code == 404
+    assert api_for(users["analyst"]).patch(f"contracts/{created['id']}", {"title": "Mine"}).status_code in (403, 404)
+    stored = api_for(users["north_rep"]).get(f"contracts/{created['id']}").json()
+    assert (stored["title"], stored["version"], stored["status"]) == ("年度维护合同", 1, "active")
+
+
+def test_the_list_endpoint_has_a_query_budget(users, api_for, account, django_assert_max_num_queries):
+    api = api_for(users["north_rep"])
+    for i in range(5):
+        api.post("contracts", _body(account, title=f"C{i}"))
+    with django_assert_max_num_queries(8):
+        assert len(api.get("contracts").json()["items"]) == 5
