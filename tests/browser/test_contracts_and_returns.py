@@ -108,7 +108,7 @@ def test_the_renewal_todo_is_on_my_day(page, live_server, log_in, users, contrac
     expect(page.locator("[data-activity]", has_text="Renew contract")).to_contain_text("年度维护合同 2026")
 
 
-def test_a_return_is_recorded_and_refunded(page, live_server, log_in, users, catalogue):
+def test_a_return_is_recorded_and_refunded(page, live_server, log_in, users, catalogue):  # noqa: F811 (the fixture imported above)
     from rapport.customers.services import account_create
     from rapport.sales.billing import invoice_issue, payment_record
     from rapport.sales.orders import order_place, order_set_status
