@@ -80,6 +80,7 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
     **{f"sales:{page}": _order for page in ("order_detail", "order_status", "invoice_create")},
     **{f"sales:{page}": _invoice for page in ("invoice_detail", "payment_create")},
     "sales:account_sales": _account,
+    **{
         f"sales:{page}": _contract
         for page in ("contract_detail", "contract_edit", "contract_renew", "contract_terminate", "contract_document_upload")
     },

@@ -1,6 +1,19 @@
 from django.urls import path
 
-from rapport.sales.views import accounts, board, catalog, contracts, conversion, opportunities, orders, quotas, quotes, reports, returns, routing
+from rapport.sales.views import (
+    accounts,
+    board,
+    catalog,
+    contracts,
+    conversion,
+    opportunities,
+    orders,
+    quotas,
+    quotes,
+    reports,
+    returns,
+    routing,
+)
 
 app_name = "sales"
 
