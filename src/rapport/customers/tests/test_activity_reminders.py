@@ -13,7 +13,6 @@ from django_tasks_db.models import DBTaskResult
 from rapport.core.jobs.scheduler import Schedule, Scheduler, schedule
 from rapport.core.jobs.worker import RapportWorker
 from rapport.core.models import OutboundEmail, ScheduleSlot
-from rapport.core.tests.test_jobs_mail import smtp  # noqa: F401 - the fixture
 from rapport.customers import activities
 from rapport.customers.models import Activity
 from rapport.customers.reminders import activity_send_due_reminders
@@ -62,7 +61,7 @@ def test_the_periodic_job_is_registered_every_minute():
     assert (job.task, job.every) == (send_activity_reminders, timedelta(minutes=1))
 
 
-def test_a_due_reminder_is_emailed_once_to_everyone_in_their_language(smtp, lecture, django_capture_on_commit_callbacks):  # noqa: F811
+def test_a_due_reminder_is_emailed_once_to_everyone_in_their_language(smtp, lecture, django_capture_on_commit_callbacks):
     inbox, _ = smtp
     todo_later = activities.activity_create(
         actor=lecture.owner, kind="task", subject="Not yet", due_at=NOW + timedelta(days=2), reminder_at=NOW + timedelta(minutes=5)
@@ -86,7 +85,7 @@ def test_a_due_reminder_is_emailed_once_to_everyone_in_their_language(smtp, lect
     assert body.splitlines()[:4] == ["Meeting: Product lecture X-200", "Due: March 12, 2026, 10 a.m.", "Where: Hall 3", "With: Wei Zhang"]
 
 
-def test_two_workers_ticking_the_same_minute_fire_it_once(smtp, lecture, django_capture_on_commit_callbacks):  # noqa: F811
+def test_two_workers_ticking_the_same_minute_fire_it_once(smtp, lecture, django_capture_on_commit_callbacks):
     inbox, _ = smtp
     jobs = Schedule([schedule.jobs["activity-reminders"]])
     now = timezone.now()
