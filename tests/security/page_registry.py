@@ -124,6 +124,7 @@ PAGE_EXAMPLE_KWARGS: dict[str, list[dict[str, str]]] = {
     "web:coming_soon": [{"domain": "marketing"}],
     "web:pick": [{"kind": "account"}, {"kind": "contact"}, {"kind": "lead"}],
     "analytics:segment_accounts": [{"segment": "champions"}],
+    "analytics:olap_export": [{"fmt": "csv"}, {"fmt": "xlsx"}],
 }
 
 # Pages reached by a secret in the URL instead of a sign-in (calendar apps

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.analytics import churn_views, views
+from rapport.analytics import churn_views, olap_views, views
 
 app_name = "analytics"
 
@@ -15,4 +15,7 @@ urlpatterns = [
     path("churn/", churn_views.churn_page, name="churn"),
     path("churn/fit/", churn_views.churn_fit_now, name="churn_fit"),
     path("churn/care-tasks/", churn_views.care_tasks_start, name="care_tasks"),
+    path("olap/", olap_views.explorer, name="olap"),
+    path("olap/export.<str:fmt>", olap_views.explorer_export, name="olap_export"),
+    path("olap/customers/", olap_views.cell_customers, name="olap_customers"),
 ]

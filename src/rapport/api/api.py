@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rapport.analytics.api import router as analytics_router
 from rapport.api import errors
 from rapport.api.auth import AUTH
 from rapport.api.openapi import RapportAPI
@@ -24,3 +25,4 @@ api.add_router("/", core_router)
 api.add_router("/", dataops_router)
 api.add_router("/", customers_router)
 api.add_router("/", sales_router)
+api.add_router("/", analytics_router)

@@ -95,3 +95,11 @@ def _write(batch: list[Mapping[str, Any]], fields: frozenset[str], scored_at: da
 def customer_profile_for_account(*, account_id: int) -> CustomerProfile | None:
     """The account's profile (the caller has already checked the account is visible), or None."""
     return CustomerProfile.objects.filter(account_id=account_id).first()
+
+
+def customer_profile_values(*, field: str, limit: int | None = None) -> list[tuple[int, Any]]:
+    """(account id, value) of one score for every profile that has it, for aggregates over the whole base."""
+    if field not in WRITABLE:
+        raise ValidationFailed.for_field("field", f"Not a profile score: {field}.")
+    rows = CustomerProfile.objects.exclude(**{f"{field}__isnull": True}).order_by("account_id").values_list("account_id", field)
+    return list(rows[:limit] if limit else rows)
