@@ -40,6 +40,7 @@ class CellOut(Schema):
 
 
 class OlapOut(Schema):
+    warehouse_version: str | None = Field(description="The warehouse read; null before the first build (then the pivot is empty)")
     measures: list[str]
     rows: AxisOut
     cols: AxisOut
@@ -52,16 +53,18 @@ class OlapOut(Schema):
     "/analytics/olap",
     response=OlapOut,
     summary="Pivot measures over dimensions (top rows and columns; the rest as '~others')",
-    description="Whole-base aggregates, for analysts, managers, marketers and administrators. "
+    description="Aggregates over the whole base for analysts, managers, marketers and administrators; "
+    "over the accounts they may see for everyone else. "
     "Cells with `col` null are row totals; a key '-' is an unset value. An unknown measure or dimension is a 422 naming it.",
 )
 def olap_pivot(request: HttpRequest, params: Query[OlapParams]) -> dict[str, Any]:  # type: ignore[type-arg]
-    result, _warehouse = olap_run(user=actor_of(request), params=params.model_dump())
+    result, warehouse = olap_run(user=actor_of(request), params=params.model_dump())
     found: list[tuple[str, str | None, dict[str, float | None]]] = [(r, c, v) for (r, c), v in result.cells.items()]
     found += [(r, None, v) for r, v in result.row_totals.items()]
     found.sort(key=lambda cell: (result.rows.keys.index(cell[0]), -1 if cell[1] is None else result.cols.keys.index(cell[1])))
     cells = [{"row": r, "col": c, "values": v} for r, c, v in found]
     return {
+        "warehouse_version": warehouse.version if warehouse else None,
         "measures": list(result.request.measures),
         "rows": {"dimension": result.rows.dimension, "keys": [{"key": k, "label": result.rows.labels[k]} for k in result.rows.keys]},
         "cols": {"dimension": result.cols.dimension, "keys": [{"key": k, "label": result.cols.labels[k]} for k in result.cols.keys]},

@@ -216,10 +216,17 @@ def _dimension_value(table: ibis.Table, name: str) -> ibis.StringValue:
     return _key(table[column])
 
 
-def olap_base(warehouse: Warehouse, request: OlapRequest, *, as_of: date, clv: pa.Table | None = None) -> ibis.Table:
-    """The order lines joined with what the request needs, filtered, with one string column per dimension used."""
+def olap_base(
+    warehouse: Warehouse, request: OlapRequest, *, as_of: date, clv: pa.Table | None = None, accounts: pa.Table | None = None
+) -> ibis.Table:
+    """The order lines joined with what the request needs, filtered, with one string column per dimension used.
+
+    ``accounts`` (one ``account_id`` column), when given, keeps only those accounts' lines.
+    """
     lines = warehouse.table("fact_order_line")
     lines = lines.filter(lines.day <= as_of)
+    if accounts is not None:
+        lines = lines.semi_join(ibis.memtable(accounts), "account_id")
     used = request.dimensions_used()
     hierarchies = {DIMENSIONS[name].hierarchy for name in used}
     if "geography" in hierarchies:
@@ -307,11 +314,12 @@ def olap_query(
     *,
     as_of: date,
     clv: pa.Table | None = None,
+    accounts: pa.Table | None = None,
     row_limit: int = ROW_LIMIT,
     column_limit: int = COLUMN_LIMIT,
 ) -> OlapResult:
-    """The bounded pivot the request asks for (labels are the keys; ``olap_labels`` names them)."""
-    base = olap_base(warehouse, request, as_of=as_of, clv=clv)
+    """The bounded pivot the request asks for, over ``accounts`` only if given (labels are the keys; ``olap_label`` names them)."""
+    base = olap_base(warehouse, request, as_of=as_of, clv=clv, accounts=accounts)
     measures = request.measures
     axes: list[tuple[str, str]] = [("r", request.rows)] + ([("c", request.cols)] if request.cols else [])
     for alias, dimension in axes:
@@ -351,6 +359,11 @@ def _ordered(dimension: str, totals: dict[str, dict[str, float | None]], measure
         measure = measures[0]
         keys.sort(key=lambda k: (-(totals[k].get(measure) or 0), k))
     return keys + ([OTHERS_KEY] if OTHERS_KEY in totals else [])
+
+
+def olap_empty(request: OlapRequest) -> OlapResult:
+    """The pivot of a request when there is nothing to read (no warehouse, or no orders in it yet)."""
+    return OlapResult(request, Axis(request.rows), Axis(request.cols), {}, {}, {}, dict.fromkeys(request.measures))
 
 
 def cell_accounts(warehouse: Warehouse, request: OlapRequest, *, as_of: date, limit: int = CUSTOMERS_SCANNED) -> list[tuple[int, Decimal]]:

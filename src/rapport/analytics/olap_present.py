@@ -26,7 +26,7 @@ def _ids(keys: list[str]) -> list[int]:
     return [int(k) for k in keys if k.isdigit()]
 
 
-def label_keys(dimension: str | None, keys: list[str], warehouse: Warehouse, user: User) -> dict[str, str]:
+def label_keys(dimension: str | None, keys: list[str], warehouse: Warehouse | None, user: User) -> dict[str, str]:
     """What people call each key of a dimension: segments and channels translated, owners, teams and products by name."""
     names: dict[str, str] = {}
     axis = Axis(dimension, keys)
@@ -39,7 +39,7 @@ def label_keys(dimension: str | None, keys: list[str], warehouse: Warehouse, use
         names = {str(u.pk): u.get_full_name() or u.username for u in users}
     elif axis.dimension == "team":
         names = {str(t.pk): t.name for t in core_selectors.team_list().filter(pk__in=_ids(axis.keys))}
-    elif axis.dimension == "product" and "dim_product" in warehouse.manifest["tables"]:
+    elif axis.dimension == "product" and warehouse is not None and "dim_product" in warehouse.manifest["tables"]:
         products = warehouse.table("dim_product")
         found = warehouse.rows(products.filter(products.product_id.isin(_ids(axis.keys) or [-1])).select("product_id", "name"))
         names = {str(row["product_id"]): str(row["name"]) for row in found}

@@ -7,6 +7,7 @@ read through the customers' visibility selectors, so each viewer sees only the a
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
@@ -20,7 +21,7 @@ from rapport.analytics import olap
 from rapport.analytics.engine import Warehouse, WarehouseMissing, open_warehouse
 from rapport.analytics.olap_present import chart_data, label_keys, olap_label, pivot_csv, pivot_table, pivot_xlsx
 from rapport.analytics.views import sees_aggregates
-from rapport.common.errors import PermissionDenied, ValidationFailed
+from rapport.common.errors import ValidationFailed
 from rapport.core import selectors as core_selectors
 from rapport.core.models import User
 from rapport.customers import selectors as customer_selectors
@@ -36,19 +37,29 @@ def _clv() -> pa.Table | None:
     )
 
 
-def olap_run(*, user: User, params: Mapping[str, Any], warehouse: Warehouse | None = None) -> tuple[olap.OlapResult, Warehouse]:
-    """One door for the page, the exports and the API: check the role, parse, query, label."""
-    if not sees_aggregates(user):
-        raise PermissionDenied("Figures for the whole customer base are for analysts, managers and marketers.")
+def _visible_accounts(user: User) -> pa.Table | None:
+    """None for the roles that analyse the whole base; for everyone else, the accounts they may see."""
+    if sees_aggregates(user):
+        return None
+    ids = customer_selectors.account_list_for_user(user=user).order_by().values_list("pk", flat=True)
+    return pa.table({"account_id": pa.array(list(ids), pa.int64())})
+
+
+def olap_run(*, user: User, params: Mapping[str, Any]) -> tuple[olap.OlapResult, Warehouse | None]:
+    """One door for the page, the exports and the API: parse, query (over the accounts the user may see
+    unless their role analyses the whole base), label."""
     clv = _clv()
     getlist = params.getlist if isinstance(params, QueryDict) else (lambda name: params.get(name))
     request = olap.OlapRequest.parse(
         measures=getlist("measures"), rows=getlist("rows"), cols=getlist("cols"), filters=getlist("filters"), clv_available=clv is not None
     )
-    warehouse = warehouse or open_warehouse()
+    try:
+        warehouse = open_warehouse()
+    except WarehouseMissing:
+        return olap.olap_empty(request), None
     if "fact_order_line" not in warehouse.manifest["tables"]:
-        raise WarehouseMissing("The warehouse has no orders yet.")
-    result = olap.olap_query(warehouse, request, as_of=timezone.localdate(), clv=clv)
+        return olap.olap_empty(request), warehouse
+    result = olap.olap_query(warehouse, request, as_of=timezone.localdate(), clv=clv, accounts=_visible_accounts(user))
     return olap_label(result, warehouse, user), warehouse
 
 
@@ -58,7 +69,7 @@ def _query(request: olap.OlapRequest) -> str:
     return params.urlencode()
 
 
-def _breadcrumbs(request: olap.OlapRequest, warehouse: Warehouse, user: User) -> list[dict[str, str]]:
+def _breadcrumbs(request: olap.OlapRequest, warehouse: Warehouse | None, user: User) -> list[dict[str, str]]:
     """Each filter added by drilling, named, as a link back to the level it was drilled from."""
     crumbs: list[dict[str, str]] = []
     for index, (name, value) in enumerate(request.filters):
@@ -83,28 +94,27 @@ def explorer(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
     context: dict[str, Any] = {"nav_active": "analytics", "sees_aggregates": sees_aggregates(user)}
     status = 200
-    if context["sees_aggregates"]:
-        asked: olap.OlapRequest | None = None
-        try:
-            result, warehouse = olap_run(user=user, params=request.GET)
-            asked = result.request
-            context.update(
-                result=result,
-                table=pivot_table(result),
-                chart=chart_data(result),
-                crumbs=_breadcrumbs(result.request, warehouse, user),
-                export_query=request.GET.urlencode(),
-                row_limit=olap.ROW_LIMIT,
-                column_limit=olap.COLUMN_LIMIT,
-                measure_help=[olap.MEASURES[m] for m in result.request.measures if olap.MEASURES[m].help],
-            )
-        except ValidationFailed as exc:
-            context["errors"] = exc.field_errors
-            status = 422
-        except WarehouseMissing as exc:
-            context["missing"] = exc.message
-        context["asked"] = asked
-        context["choices"] = _choices(asked, customer_profile_values(field="clv", limit=1) != [])
+    asked: olap.OlapRequest | None = None
+    try:
+        result, warehouse = olap_run(user=user, params=request.GET)
+        asked = result.request
+        context.update(
+            result=result,
+            table=pivot_table(result),
+            chart=chart_data(result),
+            crumbs=_breadcrumbs(result.request, warehouse, user),
+            export_query=request.GET.urlencode(),
+            row_limit=olap.ROW_LIMIT,
+            column_limit=olap.COLUMN_LIMIT,
+            measure_help=[olap.MEASURES[m] for m in result.request.measures if olap.MEASURES[m].help],
+        )
+        if warehouse is None:
+            context["missing"] = _("No warehouse yet: build it from the analytics page or with `rapport warehouse build`.")
+    except ValidationFailed as exc:
+        context["errors"] = exc.field_errors
+        status = 422
+    context["asked"] = asked
+    context["choices"] = _choices(asked, customer_profile_values(field="clv", limit=1) != [])
     return render(request, "analytics/olap.html", context, status=status)
 
 
@@ -115,12 +125,8 @@ def explorer_export(request: HttpRequest, fmt: str) -> HttpResponse:
     user = core_selectors.actor_of(request)
     try:
         result, _warehouse = olap_run(user=user, params=request.GET)
-    except PermissionDenied as exc:
-        return HttpResponse(exc.message, status=403)
     except ValidationFailed as exc:
         return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
-    except WarehouseMissing as exc:
-        return HttpResponse(exc.message, status=404, content_type="text/plain; charset=utf-8")
     table = pivot_table(result)
     name = "olap-" + "-".join(
         [*result.request.measures, "by", result.request.rows, *([result.request.cols] if result.request.cols else [])]
@@ -139,8 +145,6 @@ def explorer_export(request: HttpRequest, fmt: str) -> HttpResponse:
 def cell_customers(request: HttpRequest) -> HttpResponse:
     """The accounts behind a cell that this user may see, best revenue first."""
     user = core_selectors.actor_of(request)
-    if not sees_aggregates(user):
-        return HttpResponse(_("Figures for the whole customer base are for analysts, managers and marketers."), status=403)
     try:
         asked = olap.OlapRequest.parse(
             measures=request.GET.getlist("measures"),
@@ -148,12 +152,15 @@ def cell_customers(request: HttpRequest) -> HttpResponse:
             cols=request.GET.getlist("cols"),
             filters=request.GET.getlist("filters"),
         )
-        warehouse = open_warehouse()
-        ranked = olap.cell_accounts(warehouse, asked, as_of=timezone.localdate())
     except ValidationFailed as exc:
         return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
-    except WarehouseMissing as exc:
-        return HttpResponse(exc.message, status=404, content_type="text/plain; charset=utf-8")
+    warehouse: Warehouse | None = None
+    ranked: list[tuple[int, Decimal]] = []
+    try:
+        warehouse = open_warehouse()
+        ranked = olap.cell_accounts(warehouse, asked, as_of=timezone.localdate())
+    except WarehouseMissing:
+        pass
     revenue = dict(ranked)
     visible = customer_selectors.account_list_for_user(user=user).filter(pk__in=list(revenue)).select_related("owner")
     accounts = sorted(visible, key=lambda a: (-revenue[a.pk], a.pk))[: olap.CUSTOMERS_LIMIT]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.analytics import churn_views, olap_views, views
+from rapport.analytics import churn_views, cluster_views, olap_views, views
 
 app_name = "analytics"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("olap/", olap_views.explorer, name="olap"),
     path("olap/export.<str:fmt>", olap_views.explorer_export, name="olap_export"),
     path("olap/customers/", olap_views.cell_customers, name="olap_customers"),
+    path("clusters/", cluster_views.clusters, name="clusters"),
 ]

@@ -47,6 +47,9 @@ class ListParams(Schema):
     created_before: str | None = None
     updated_after: str | None = None
     updated_before: str | None = None
+    rfm_segment: str | None = Field(None, description="Accounts only: RFM segment key (champions, loyal, at_risk...)")
+    cluster: str | None = Field(None, description="Accounts only: cluster number from the last segmentation")
+    vip: str | None = Field(None, description="Accounts only: true or false")
     sort: str | None = Field(None, description="name, created_at or updated_at; prefix - for descending")
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = None

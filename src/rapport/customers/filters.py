@@ -104,6 +104,26 @@ def text_search_ids(record_type: str, query: str) -> QuerySet[Any]:
     return result if result is not None else SearchTerm.objects.none().values("record_id")
 
 
+PROFILE_FILTERS = ("rfm_segment", "cluster", "vip")
+
+
+def _profile_filters(queryset: QuerySet[Any], params: Mapping[str, Any]) -> QuerySet[Any]:
+    """Accounts by what analytics wrote to their profile: RFM segment, cluster number, VIP or not."""
+    if segment := (params.get("rfm_segment") or "").strip():
+        queryset = queryset.filter(profile__rfm_segment=segment[:30])
+    raw = params.get("cluster")
+    if raw not in (None, ""):
+        if not str(raw).isdigit() or int(raw) > 1000:
+            raise ValidationFailed.for_field("cluster", f"'{raw}' is not a cluster number.")
+        queryset = queryset.filter(profile__segment_cluster=int(raw))
+    vip = params.get("vip")
+    if vip not in (None, ""):
+        if vip not in ("true", "false"):
+            raise ValidationFailed.for_field("vip", "Give true or false.")
+        queryset = queryset.filter(profile__is_vip=True) if vip == "true" else queryset.exclude(profile__is_vip=True)
+    return queryset
+
+
 def apply_filters(definition: ListDefinition, queryset: QuerySet[Any], params: Mapping[str, Any]) -> QuerySet[Any]:
     """Narrow ``queryset`` by the request's filter parameters; a bad value names its parameter."""
     if q := (params.get("q") or "").strip():
@@ -140,6 +160,8 @@ def apply_filters(definition: ListDefinition, queryset: QuerySet[Any], params: M
             raise ValidationFailed.for_field("status", f"Choose one of {', '.join(LeadStatus.values)}.")
         else:
             queryset = queryset.filter(**{field: raw})
+    if definition.record_type == "account":
+        queryset = _profile_filters(queryset, params)
     custom = {k[3:]: v for k, v in params.items() if k.startswith("cf_") and v not in (None, "")}
     if custom:
         definitions = {d.key: d for d in CustomFieldDefinition.objects.filter(entity=definition.record_type)}

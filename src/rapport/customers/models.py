@@ -443,6 +443,8 @@ class CustomerProfile(TimeStampedModel):
     churn_band = models.CharField(_("churn risk band"), max_length=6, choices=ChurnBand.choices, blank=True, db_index=True)
     value_decile = models.PositiveSmallIntegerField(_("value decile"), null=True, blank=True, help_text=_("10 is the top tenth"))
     is_vip = models.BooleanField(_("VIP"), default=False, db_index=True)
+    segment_cluster = models.PositiveSmallIntegerField(_("cluster"), null=True, blank=True, db_index=True)
+    segment_cluster_name = models.CharField(_("cluster profile"), max_length=40, blank=True)
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
 
     class Meta:

@@ -30,8 +30,10 @@ WRITABLE = {
     "churn_band",
     "value_decile",
     "is_vip",
+    "segment_cluster",
+    "segment_cluster_name",
 }
-_CLEARED: dict[str, Any] = dict.fromkeys(WRITABLE) | {"rfm_segment": "", "churn_band": "", "is_vip": False}
+_CLEARED: dict[str, Any] = dict.fromkeys(WRITABLE) | {"rfm_segment": "", "churn_band": "", "is_vip": False, "segment_cluster_name": ""}
 
 
 def customer_profiles_write(*, rows: Iterable[Mapping[str, Any]], scored_at: datetime, via: str, replace: bool = False) -> int:

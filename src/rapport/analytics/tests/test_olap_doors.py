@@ -83,13 +83,34 @@ def test_bad_measure_is_shown_at_the_field(users: dict[str, Any], accounts: dict
     assert "Unknown measure &#x27;profit&#x27;" in response.content.decode()
 
 
-def test_a_sales_rep_gets_no_pivot(users: dict[str, Any], accounts: dict[int, Any]) -> None:
-    client = _client(users["north_rep"])
-    response = client.get(reverse("analytics:olap"))
+def test_a_sales_rep_pivots_only_the_accounts_they_may_see(users: dict[str, Any], accounts: dict[int, Any], api_for: Any) -> None:
+    client = _client(users["south_rep"])
+    response = client.get(reverse("analytics:olap"), {"measures": "revenue,customers", "rows": "year"})
     assert response.status_code == 200
-    assert "data-pivot" not in response.content.decode()
-    assert client.get(reverse("analytics:olap_export", args=["csv"])).status_code == 403
-    assert client.get(reverse("analytics:olap_customers")).status_code == 403
+    html = response.content.decode()
+    assert "these figures cover the accounts you can see" in html
+    assert _rows(html)[1:] == [["2025", "630", "2"], ["Total", "630", "2"]]  # accounts 3 and 4
+    body = api_for(users["south_rep"]).get("analytics/olap", {"rows": "region"}).json()
+    assert body["total"] == {"revenue": 630.0}
+    export = client.get(reverse("analytics:olap_export", args=["csv"]), {"rows": "year"}).content.decode("utf-8-sig")
+    assert export.splitlines() == ["Year,Revenue", "2025,630.0", "Total,630.0"]
+
+
+def test_before_any_warehouse_the_pivot_is_empty(users: dict[str, Any], settings: Any, tmp_path: Path, api_for: Any) -> None:
+    settings.RAPPORT_WAREHOUSE_DIR = tmp_path
+    body = api_for(users["analyst"]).get("analytics/olap").json()
+    assert body == {
+        "warehouse_version": None,
+        "measures": ["revenue"],
+        "rows": {"dimension": "year", "keys": []},
+        "cols": {"dimension": None, "keys": []},
+        "filters": {},
+        "cells": [],
+        "total": {"revenue": None},
+    }
+    page = _client(users["analyst"]).get(reverse("analytics:olap")).content.decode()
+    assert "No warehouse yet" in page
+    assert _client(users["analyst"]).get(reverse("analytics:olap_customers")).status_code == 200
 
 
 def test_csv_and_xlsx_export_exactly_what_is_shown(users: dict[str, Any], accounts: dict[int, Any]) -> None:
@@ -161,8 +182,8 @@ def test_api_pivot_and_errors(users: dict[str, Any], accounts: dict[int, Any], a
     ]
     assert body["total"] == {"revenue": 930.0, "customers": 4}
     assert body["filters"] == {"year": "2025"}
+    assert body["warehouse_version"] == "v000001"
     bad = api.get("analytics/olap", {"measures": "revenue,profit", "cols": "weather"})
     assert bad.status_code == 422
     assert bad["Content-Type"].startswith("application/problem+json")
     assert "profit" in bad.content.decode() and "weather" in bad.content.decode()
-    assert api_for(users["north_rep"]).get("analytics/olap").status_code == 403

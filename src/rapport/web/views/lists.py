@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from rapport.analytics.clustering import segments_latest
+from rapport.analytics.rfm import SEGMENTS
 from rapport.common.errors import ValidationFailed
 from rapport.core import selectors as core_selectors
 from rapport.core.models import User
@@ -24,7 +26,18 @@ from rapport.web.paging import ListPage, list_page
 from rapport.web.service_errors import translate_error
 
 # Filters shown in the panel; "q" has its own box.
-PANEL_FILTERS = ("owner_id", "team_id", "tag", "industry", "region", "country", "status")
+PANEL_FILTERS = ("owner_id", "team_id", "tag", "industry", "region", "country", "status", *filters.PROFILE_FILTERS)
+
+
+def _profile_choices(kind: RecordKind) -> dict[str, Any]:
+    """Accounts: the RFM segments and the clusters of the last segmentation, to filter by."""
+    if kind.key != "account":
+        return {}
+    latest = segments_latest()
+    return {
+        "rfm_segments": [(s.key, s.label) for s in SEGMENTS],
+        "clusters": [(str(c["cluster"]), f"{c['cluster']} · {c['name']}") for c in (latest or {}).get("clusters", [])],
+    }
 
 
 def _owner_choices(user: User) -> list[tuple[int, str]]:
@@ -46,6 +59,7 @@ def filter_panel(kind: RecordKind, user: User, params: Any) -> dict[str, Any]:
         "statuses": LeadStatus.choices if kind.key == "lead" else [],
         "custom_filters": custom,
         "active_filters": active,
+        "profile_filters": _profile_choices(kind),
     }
 
 
