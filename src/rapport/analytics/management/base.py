@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from rapport.analytics.tables import TableError
 
@@ -17,6 +17,8 @@ class ModelCommand(BaseCommand):
 
     started = 0.0
 
+    # The JSON is read by programs: English labels whatever language the caller left active.
+    @no_translations
     def handle(self, *args: Any, **options: Any) -> None:
         self.started = time.perf_counter()
         try:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from rapport.analytics.clustering import choose_k, segments_fit, segments_latest
 from rapport.analytics.engine import open_warehouse
@@ -82,7 +83,8 @@ def test_k_is_bounded_by_the_distinct_points() -> None:
 def test_cli_prints_json_and_writes_each_accounts_cluster(users: dict[str, Any], settings: Any, tmp_path: Path, capsys: Any) -> None:
     accounts = [account_create(actor=users["north_rep"], data={"name": f"Account {n}"}).pk for n in range(30)]
     settings.RAPPORT_WAREHOUSE_DIR = write_warehouse(tmp_path, _lines(accounts))
-    call_command("segments", "fit", "--as-of", "2025-06-30")
+    with translation.override("zh-hans"):  # a language left active by the caller: the JSON stays English
+        call_command("segments", "fit", "--as-of", "2025-06-30")
     printed = json.loads(capsys.readouterr().out)
     assert printed["k"] == 3 and printed["written"] == 30
     assert printed["clusters"][0]["name"] == "Best customers"
