@@ -80,6 +80,16 @@ def _fresh_cache() -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    # A request in Chinese leaves zh-hans active in the thread; the next test must not inherit it.
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings: Any, tmp_path_factory: Any) -> None:
     # Uploaded files (contract documents) land in the run's temporary directory, never in var/.
     settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "media")
