@@ -104,15 +104,26 @@ class CareTask(TimeStampedModel):
         return f"care task for account {self.account_id} ({self.window_start})"
 
 
-class CrossSellRule(models.Model):
+class AssociationScore(models.Model):
+    """What every product recommendation carries from the basket analysis that produced it.
+
+    Both tables are replaced whole by each refresh (``computed_at`` says which), so they share one shape.
+    """
+
+    confidence = models.FloatField(_("confidence"))
+    lift = models.FloatField(_("lift"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        abstract = True
+
+
+class CrossSellRule(AssociationScore):
     """ "Customers who bought X also buy Y": one association rule with a single product on each side."""
 
     product = models.ForeignKey("sales.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("bought"))
     recommended = models.ForeignKey("sales.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("also bought"))
     support = models.FloatField(_("support"))
-    confidence = models.FloatField(_("confidence"))
-    lift = models.FloatField(_("lift"))
-    computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
         ordering = ["product_id", "-confidence", "-lift", "recommended_id"]
@@ -124,15 +135,12 @@ class CrossSellRule(models.Model):
         return f"{self.product_id} -> {self.recommended_id}"
 
 
-class NextBestProduct(models.Model):
+class NextBestProduct(AssociationScore):
     """The products the association rules recommend most for one account, best first."""
 
     account = models.ForeignKey("customers.Account", on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
     product = models.ForeignKey("sales.Product", on_delete=models.CASCADE, related_name="+", verbose_name=_("product"))
     rank = models.PositiveSmallIntegerField(_("rank"))
-    confidence = models.FloatField(_("confidence"))
-    lift = models.FloatField(_("lift"))
-    computed_at = models.DateTimeField(_("computed at"))
 
     class Meta:
         ordering = ["account_id", "rank"]

@@ -47,3 +47,10 @@ class ApiClient:
 
     def delete(self, path: str, **kw: Any) -> Any:
         return self._call("delete", path, None, **kw)
+
+
+def signed_in(user: Any) -> Client:
+    """A browser (Django's test client) with a session for ``user``."""
+    client = Client()
+    client.force_login(user)
+    return client

@@ -14,12 +14,10 @@ import pyarrow as pa
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from threadpoolctl import threadpool_limits
 
-from conftest import PASSWORD
 from rapport.analytics.churn.care import care_tasks_create
 from rapport.analytics.churn.model import risk_band
 from rapport.analytics.churn.runs import care_calls_table, care_outcome
@@ -28,6 +26,7 @@ from rapport.analytics.engine import open_warehouse
 from rapport.analytics.models import CareTask, ChurnModelRun
 from rapport.analytics.scoring import customers_score
 from rapport.analytics.tests.churn_data import AS_OF, synthetic_tables, write_tables
+from rapport.common.testing import signed_in
 from rapport.customers.activities import activity_complete
 from rapport.customers.models import Activity, ActivityKind, CustomerProfile, Interaction
 from rapport.customers.profiles import customer_profiles_write
@@ -36,12 +35,6 @@ from rapport.sales.products import product_create
 
 pytestmark = pytest.mark.django_db
 SCORED_AT = datetime(2025, 7, 1, tzinfo=UTC)
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture
@@ -79,7 +72,7 @@ def test_cli_fit_prints_the_report_stores_the_run_and_writes_scores_back(
 
     # Visible on the account's 360 profile card, to whoever may see the account.
     mine = profiles[0]
-    card = _client(mine.account.owner).get(reverse("analytics:account_profile", args=[mine.account_id])).content.decode()
+    card = signed_in(mine.account.owner).get(reverse("analytics:account_profile", args=[mine.account_id])).content.decode()
     assert "data-churn-band" in card and f"churn-{mine.churn_band}" in card
 
 
@@ -119,7 +112,7 @@ def test_care_calls_from_the_page_once_per_customer_round_robin(
     users: dict[str, Any], make_user: Any, at_risk: list[Any], django_assert_max_num_queries: Any
 ) -> None:
     second = make_user("agent2", role="service_agent")
-    manager = _client(users["manager"])
+    manager = signed_in(users["manager"])
     manager.get(reverse("analytics:churn"))
     with django_assert_max_num_queries(12):
         page = manager.get(reverse("analytics:churn")).content.decode()
@@ -151,12 +144,12 @@ def test_care_calls_from_the_page_once_per_customer_round_robin(
 
 
 def test_care_calls_are_refused_to_reps_and_without_agents(users: dict[str, Any], at_risk: list[Any]) -> None:
-    response = _client(users["north_rep"]).post(reverse("analytics:care_tasks"))
+    response = signed_in(users["north_rep"]).post(reverse("analytics:care_tasks"))
     assert response.status_code == 403
-    assert "Create 2 care calls" not in _client(users["north_rep"]).get(reverse("analytics:churn")).content.decode()
+    assert "Create 2 care calls" not in signed_in(users["north_rep"]).get(reverse("analytics:churn")).content.decode()
     users["agent"].is_active = False
     users["agent"].save(update_fields=["is_active"])
-    response = _client(users["admin"]).post(reverse("analytics:care_tasks"), follow=True)
+    response = signed_in(users["admin"]).post(reverse("analytics:care_tasks"), follow=True)
     assert "no active service agent" in response.content.decode()
     assert not CareTask.objects.exists() and not Activity.objects.exists()
 
@@ -207,21 +200,21 @@ def test_at_risk_drill_down_obeys_visibility_and_figures_are_for_analysts(
         contacted=4,
         retained=3,
     )
-    north = _client(users["north_rep"]).get(reverse("analytics:churn")).content.decode()
+    north = signed_in(users["north_rep"]).get(reverse("analytics:churn")).content.decode()
     rows = re.search(r"<table class=\"table\" data-at-risk>(.*?)</table>", north, re.S).group(1)  # type: ignore[union-attr]
     # The north rep sees their own high-risk accounts (0 and 1), not the south rep's (6).
     assert "Customer 00" in rows and "Customer 01" in rows and "Customer 06" not in rows
     assert "churn-data" not in north and "data-churn-metrics" not in north
 
-    analyst = _client(users["analyst"]).get(reverse("analytics:churn")).content.decode()
+    analyst = signed_in(users["analyst"]).get(reverse("analytics:churn")).content.decode()
     assert "data-churn-metrics" in analyst and "0.910" in analyst and "Contacted last run: 4, retained since: 3" in analyst
     data = json.loads(re.search(r'<script id="churn-data" type="application/json">(.*?)</script>', analyst, re.S).group(1))  # type: ignore[union-attr]
     assert data["importance"]["features"] == ["Days since the last order"]
     assert data["lift"]["deciles"] == list(range(1, 11))
     assert "Customer 06" not in analyst  # an analyst's drill-down is their team's, like a manager's
-    admin = _client(users["admin"]).get(reverse("analytics:churn")).content.decode()
+    admin = signed_in(users["admin"]).get(reverse("analytics:churn")).content.decode()
     assert "Customer 06" in admin and "Fit the model now" in admin
-    assert _client(users["north_rep"]).post(reverse("analytics:churn_fit")).status_code == 403
+    assert signed_in(users["north_rep"]).post(reverse("analytics:churn_fit")).status_code == 403
 
 
 def test_cross_sell_card_on_the_360(users: dict[str, Any], accounts: list[Any], tmp_path: Path, django_assert_max_num_queries: Any) -> None:
@@ -246,12 +239,12 @@ def test_cross_sell_card_on_the_360(users: dict[str, Any], accounts: list[Any], 
     result = cross_sell_refresh(warehouse=open_warehouse(root=write_tables(tmp_path, {"fact_order_line": lines})))
     assert result["baskets"] == 11 and result["rules"] > 0
 
-    rep = _client(users["north_rep"])
+    rep = signed_in(users["north_rep"])
     with django_assert_max_num_queries(8):
         card = rep.get(reverse("analytics:account_cross_sell", args=[accounts[0].pk])).content.decode()
     next_best = re.search(r"<ul data-next-best>(.*?)</ul>", card, re.S).group(1)  # type: ignore[union-attr]
     assert next_best.index("Cable") < next_best.index("Mouse")  # 6 of 10 laptop baskets against 3
-    assert _client(users["south_rep"]).get(reverse("analytics:account_cross_sell", args=[accounts[0].pk])).status_code == 404
+    assert signed_in(users["south_rep"]).get(reverse("analytics:account_cross_sell", args=[accounts[0].pk])).status_code == 404
 
 
 def test_clv_ranks_the_vips(accounts: list[Any], synthetic: Path) -> None:

@@ -109,16 +109,14 @@ def test_cli_errors_name_the_option(settings: Any, tmp_path: Path) -> None:
 def test_page_shows_the_profiles_and_the_accounts_list_filters_by_cluster(
     users: dict[str, Any], settings: Any, tmp_path: Path, django_assert_max_num_queries: Any
 ) -> None:
-    from django.test import Client
     from django.urls import reverse
 
-    from conftest import PASSWORD
+    from rapport.common.testing import signed_in
 
     accounts = [account_create(actor=users["north_rep"], data={"name": f"Account {n:02d}"}).pk for n in range(30)]
     settings.RAPPORT_WAREHOUSE_DIR = write_warehouse(tmp_path, _lines(accounts))
     segments_fit(as_of=AS_OF)
-    client = Client()
-    assert client.login(username="analyst", password=PASSWORD)
+    client = signed_in(users["analyst"])
     with django_assert_max_num_queries(4):
         response = client.get(reverse("analytics:clusters"))
     html = response.content.decode()
@@ -128,8 +126,7 @@ def test_page_shows_the_profiles_and_the_accounts_list_filters_by_cluster(
     listed = client.get(reverse("web:account_list"), {"cluster": "3"}).content.decode()
     assert "Account 10" in listed and "Account 19" in listed and "Account 00" not in listed
     assert "3 · Dormant low-value customers" in listed  # the panel offers the clusters
-    rep = Client()
-    assert rep.login(username="north_rep", password=PASSWORD)
+    rep = signed_in(users["north_rep"])
     assert "Best customers" not in rep.get(reverse("analytics:clusters")).content.decode()
 
 

@@ -9,21 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from conftest import PASSWORD
 from rapport.analytics.tests.olap_data import REGIONS, write_olap_warehouse
+from rapport.common.testing import signed_in
 from rapport.customers.services import account_create
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture
@@ -52,7 +45,7 @@ def _rows(html: str) -> list[list[str]]:
 def test_analyst_pivots_year_by_region_with_drill_links(
     users: dict[str, Any], accounts: dict[int, Any], django_assert_max_num_queries: Any
 ) -> None:
-    client = _client(users["analyst"])
+    client = signed_in(users["analyst"])
     with django_assert_max_num_queries(8):
         response = client.get(reverse("analytics:olap"), {"measures": "revenue,customers", "rows": "year", "cols": "region"})
     assert response.status_code == 200
@@ -68,7 +61,7 @@ def test_analyst_pivots_year_by_region_with_drill_links(
 
 
 def test_drilled_page_has_a_breadcrumb_back_up(users: dict[str, Any], accounts: dict[int, Any]) -> None:
-    response = _client(users["analyst"]).get(
+    response = signed_in(users["analyst"]).get(
         reverse("analytics:olap"), {"measures": "revenue", "rows": "owner", "filters": f"team:{users['north_rep'].team_id}"}
     )
     html = response.content.decode()
@@ -78,13 +71,13 @@ def test_drilled_page_has_a_breadcrumb_back_up(users: dict[str, Any], accounts: 
 
 
 def test_bad_measure_is_shown_at_the_field(users: dict[str, Any], accounts: dict[int, Any]) -> None:
-    response = _client(users["analyst"]).get(reverse("analytics:olap"), {"measures": "profit", "rows": "year"})
+    response = signed_in(users["analyst"]).get(reverse("analytics:olap"), {"measures": "profit", "rows": "year"})
     assert response.status_code == 422
     assert "Unknown measure &#x27;profit&#x27;" in response.content.decode()
 
 
 def test_a_sales_rep_pivots_only_the_accounts_they_may_see(users: dict[str, Any], accounts: dict[int, Any], api_for: Any) -> None:
-    client = _client(users["south_rep"])
+    client = signed_in(users["south_rep"])
     response = client.get(reverse("analytics:olap"), {"measures": "revenue,customers", "rows": "year"})
     assert response.status_code == 200
     html = response.content.decode()
@@ -108,13 +101,13 @@ def test_before_any_warehouse_the_pivot_is_empty(users: dict[str, Any], settings
         "cells": [],
         "total": {"revenue": None},
     }
-    page = _client(users["analyst"]).get(reverse("analytics:olap")).content.decode()
+    page = signed_in(users["analyst"]).get(reverse("analytics:olap")).content.decode()
     assert "No warehouse yet" in page
-    assert _client(users["analyst"]).get(reverse("analytics:olap_customers")).status_code == 200
+    assert signed_in(users["analyst"]).get(reverse("analytics:olap_customers")).status_code == 200
 
 
 def test_csv_and_xlsx_export_exactly_what_is_shown(users: dict[str, Any], accounts: dict[int, Any]) -> None:
-    client = _client(users["analyst"])
+    client = signed_in(users["analyst"])
     params = {"measures": "revenue,orders", "rows": "category", "cols": "year"}
     shown = _rows(client.get(reverse("analytics:olap"), params).content.decode())
     response = client.get(reverse("analytics:olap_export", args=["csv"]), params)
@@ -144,7 +137,7 @@ def test_customers_behind_a_cell_follow_the_viewers_visibility(
     users: dict[str, Any], accounts: dict[int, Any], django_assert_max_num_queries: Any
 ) -> None:
     params = {"measures": "revenue", "rows": "year", "filters": "year:2025"}
-    admin = _client(users["admin"])
+    admin = signed_in(users["admin"])
     with django_assert_max_num_queries(7):
         response = admin.get(reverse("analytics:olap_customers"), params)
     html = response.content.decode()
@@ -156,14 +149,14 @@ def test_customers_behind_a_cell_follow_the_viewers_visibility(
     ]
     assert html.index("Account 3") < html.index("Account 1") < html.index("Account 2") < html.index("Account 4")
     # The analyst sees the aggregates of all four, but in the north team, only the north accounts by name.
-    analyst = _client(users["analyst"])
+    analyst = signed_in(users["analyst"])
     pivot = analyst.get(reverse("analytics:olap"), params).content.decode()
     assert _rows(pivot)[-1][:2] == ["Total", "930"]
     html = analyst.get(reverse("analytics:olap_customers"), params).content.decode()
     assert "Account 1" in html and "Account 2" in html
     assert "Account 3" not in html and "Account 4" not in html
     assert "4 customers in this figure" in html
-    assert _client(users["manager"]).get(reverse("analytics:olap_customers"), {**params, "rows": "nope"}).status_code == 422
+    assert signed_in(users["manager"]).get(reverse("analytics:olap_customers"), {**params, "rows": "nope"}).status_code == 422
 
 
 def test_api_pivot_and_errors(users: dict[str, Any], accounts: dict[int, Any], api_for: Any) -> None:

@@ -10,24 +10,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from conftest import PASSWORD
 from rapport.analytics.models import WarehouseBuild, WarehouseBuildStatus
 from rapport.analytics.scoring import customers_score
 from rapport.analytics.tests.warehouse_data import LINES, write_warehouse
+from rapport.common.testing import signed_in
 from rapport.customers.profiles import customer_profiles_write
 from rapport.customers.services import account_create
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
-    return client
 
 
 @pytest.fixture
@@ -42,7 +35,7 @@ def warehouse(users: dict[str, Any], settings: Any, tmp_path: Path) -> dict[int,
 
 
 def test_analyst_sees_segments_cohorts_and_arpu_as_chart_data(users: dict[str, Any], warehouse: dict[int, Any]) -> None:
-    response = _client(users["analyst"]).get(reverse("analytics:overview"))
+    response = signed_in(users["analyst"]).get(reverse("analytics:overview"))
     assert response.status_code == 200
     body = response.content.decode()
     data = json.loads(re.search(r'<script id="analytics-data" type="application/json">(.*?)</script>', body, re.S).group(1))  # type: ignore[union-attr]
@@ -57,7 +50,7 @@ def test_analyst_sees_segments_cohorts_and_arpu_as_chart_data(users: dict[str, A
 
 
 def test_a_sales_rep_gets_no_whole_base_figures(users: dict[str, Any], warehouse: dict[int, Any]) -> None:
-    response = _client(users["north_rep"]).get(reverse("analytics:overview"))
+    response = signed_in(users["north_rep"]).get(reverse("analytics:overview"))
     assert response.status_code == 200
     body = response.content.decode()
     assert "analytics-data" not in body
@@ -67,14 +60,14 @@ def test_a_sales_rep_gets_no_whole_base_figures(users: dict[str, Any], warehouse
 
 def test_overview_before_any_warehouse(users: dict[str, Any], settings: Any, tmp_path: Path) -> None:
     settings.RAPPORT_WAREHOUSE_DIR = tmp_path
-    response = _client(users["analyst"]).get(reverse("analytics:overview"))
+    response = signed_in(users["analyst"]).get(reverse("analytics:overview"))
     assert response.status_code == 200
     assert "No warehouse yet" in response.content.decode()
 
 
 def test_build_now_queues_a_build_and_the_progress_fragment_polls(users: dict[str, Any], settings: Any, tmp_path: Path) -> None:
     settings.RAPPORT_WAREHOUSE_DIR = tmp_path
-    client = _client(users["analyst"])
+    client = signed_in(users["analyst"])
     response = client.post(reverse("analytics:build_start"), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     build = WarehouseBuild.objects.get()
@@ -93,13 +86,13 @@ def test_build_now_queues_a_build_and_the_progress_fragment_polls(users: dict[st
 @pytest.mark.parametrize("role", ["north_rep", "manager", "marketer"])
 def test_build_now_is_refused_to_other_roles_and_nothing_is_queued(users: dict[str, Any], settings: Any, tmp_path: Path, role: str) -> None:
     settings.RAPPORT_WAREHOUSE_DIR = tmp_path
-    response = _client(users[role]).post(reverse("analytics:build_start"))
+    response = signed_in(users[role]).post(reverse("analytics:build_start"))
     assert response.status_code == 403
     assert WarehouseBuild.objects.count() == 0
 
 
 def test_rfm_explained_names_every_segment(users: dict[str, Any]) -> None:
-    body = _client(users["north_rep"]).get(reverse("analytics:rfm_explained")).content.decode()
+    body = signed_in(users["north_rep"]).get(reverse("analytics:rfm_explained")).content.decode()
     for name in ["Champions", "Loyal customers", "Potential loyalists", "New customers", "Promising", "Need attention"]:
         assert name in body
     for name in ["About to sleep", "At risk", "Can&#x27;t lose them", "Hibernating", "Lost"]:
@@ -112,13 +105,13 @@ def test_segment_drill_down_lists_only_visible_accounts(users: dict[str, Any], w
     rows = [{"account_id": warehouse[n].pk, "rfm_segment": "champions"} for n in (1, 4)]
     customer_profiles_write(rows=rows, scored_at=datetime(2025, 7, 2, tzinfo=UTC), via="test")
     url = reverse("analytics:segment_accounts", args=["champions"])
-    north = _client(users["north_rep"]).get(url).content.decode()
+    north = signed_in(users["north_rep"]).get(url).content.decode()
     assert "Account 1" in north and "Account 4" not in north
-    analyst = _client(users["analyst"]).get(url).content.decode()  # an analyst of the north team sees what its manager sees
+    analyst = signed_in(users["analyst"]).get(url).content.decode()  # an analyst of the north team sees what its manager sees
     assert "Account 1" in analyst and "Account 4" not in analyst
-    admin = _client(users["admin"]).get(url).content.decode()
+    admin = signed_in(users["admin"]).get(url).content.decode()
     assert "Account 1" in admin and "Account 4" in admin
-    assert _client(users["admin"]).get(reverse("analytics:segment_accounts", args=["nonsense"])).status_code == 404
+    assert signed_in(users["admin"]).get(reverse("analytics:segment_accounts", args=["nonsense"])).status_code == 404
 
 
 def test_profile_card_on_the_360_page_follows_visibility(users: dict[str, Any], warehouse: dict[int, Any]) -> None:
@@ -128,16 +121,16 @@ def test_profile_card_on_the_360_page_follows_visibility(users: dict[str, Any], 
         via="test",
     )
     url = reverse("analytics:account_profile", args=[warehouse[3].pk])
-    body = _client(users["north_rep"]).get(url).content.decode()
+    body = signed_in(users["north_rep"]).get(url).content.decode()
     assert "Champions" in body and "VIP" in body and "10 / 10" in body
-    assert _client(users["south_rep"]).get(url).status_code == 404
-    page = _client(users["north_rep"]).get(reverse("web:account_detail", args=[warehouse[3].pk])).content.decode()
+    assert signed_in(users["south_rep"]).get(url).status_code == 404
+    page = signed_in(users["north_rep"]).get(reverse("web:account_detail", args=[warehouse[3].pk])).content.decode()
     assert f'hx-get="{url}"' in page
 
 
 def test_profile_card_of_an_unscored_account(users: dict[str, Any]) -> None:
     account = account_create(actor=users["north_rep"], data={"name": "New"})
-    body = _client(users["north_rep"]).get(reverse("analytics:account_profile", args=[account.pk])).content.decode()
+    body = signed_in(users["north_rep"]).get(reverse("analytics:account_profile", args=[account.pk])).content.decode()
     assert "Not scored yet" in body
 
 
@@ -147,13 +140,13 @@ def test_monetary_is_shown_in_the_drill_down(users: dict[str, Any], warehouse: d
         scored_at=datetime(2025, 7, 3, tzinfo=UTC),
         via="test",
     )
-    body = _client(users["north_rep"]).get(reverse("analytics:segment_accounts", args=["lost"])).content.decode()
+    body = signed_in(users["north_rep"]).get(reverse("analytics:segment_accounts", args=["lost"])).content.decode()
     assert "1,234.50" in body
 
 
 def test_rfm_explained_in_simplified_chinese(users: dict[str, Any]) -> None:
     users["marketer"].language = "zh-hans"
     users["marketer"].save(update_fields=["language"])
-    client = _client(users["marketer"])
+    client = signed_in(users["marketer"])
     body = client.get(reverse("analytics:rfm_explained")).content.decode()
     assert "冠军客户" in body and "不能失去的客户" in body and "什么是 RFM" in body
