@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from ninja import Schema
@@ -87,12 +88,60 @@ class AccountIn(_RecordIn):
     employees: int | None = Field(None, ge=0)
 
 
+class ProfileOut(Schema):
+    """What analytics last wrote about the customer; read-only (the scoring runs own it)."""
+
+    rfm_segment: str | None = Field(description="RFM segment key (champions, loyal, at_risk...); null before scoring")
+    rfm_recency: int | None = Field(description="Recency score, 1 to 5 (5 the most recent)")
+    rfm_frequency: int | None = Field(description="Frequency score, 1 to 5")
+    rfm_monetary: int | None = Field(description="Monetary score, 1 to 5")
+    monetary_value: Decimal | None = Field(description="Purchases to date, in the base currency")
+    clv: Decimal | None = Field(description="Predicted customer lifetime value, in the base currency")
+    churn_probability: float | None = Field(description="Calibrated probability of churning, 0 to 1")
+    churn_band: str | None = Field(description="high, medium or low")
+    value_decile: int | None = Field(description="Tenth of the base by value; 10 is the top tenth")
+    is_vip: bool = Field(description="In the top 10% by value: VIP treatment")
+    cluster: int | None = Field(description="Cluster number from the last segmentation (1 = most valuable)")
+    cluster_profile: str | None = Field(description="The cluster's profile key, e.g. recent-frequent-big")
+    scored_at: datetime | None
+
+    @staticmethod
+    def resolve_rfm_segment(obj: Any) -> str | None:
+        return obj.rfm_segment or None
+
+    @staticmethod
+    def resolve_churn_probability(obj: Any) -> float | None:
+        return obj.churn_risk
+
+    @staticmethod
+    def resolve_churn_band(obj: Any) -> str | None:
+        return obj.churn_band or None
+
+    @staticmethod
+    def resolve_cluster(obj: Any) -> int | None:
+        return obj.segment_cluster
+
+    @staticmethod
+    def resolve_cluster_profile(obj: Any) -> str | None:
+        return obj.segment_cluster_name or None
+
+
+def _profile_of(account: Any) -> Any:
+    """The account's profile, or None when it was never scored (the selectors join it: no extra query)."""
+    return getattr(account, "profile", None) if account is not None else None
+
+
 class AccountOut(_RecordOut):
     name: str
     kind: str
     parent_id: int | None
     website: str
     employees: int | None
+    profile: ProfileOut | None = Field(description="Analytics' scores for this customer; null until the first scoring")
+
+    @staticmethod
+    def resolve_profile(obj: Any) -> Any:
+        return _profile_of(obj)
 
 
 class _PersonIn(_RecordIn):
@@ -127,6 +176,11 @@ class ContactOut(_PersonOut):
     account_id: int | None
     department: str
     birthday: date | None
+    account_profile: ProfileOut | None = Field(description="The scores of the contact's account (a contact has none of its own)")
+
+    @staticmethod
+    def resolve_account_profile(obj: Any) -> Any:
+        return _profile_of(obj.account)
 
 
 class LeadIn(_PersonIn):

@@ -27,11 +27,17 @@ _POINTS = Prefetch("contact_points", queryset=ContactPoint.objects.order_by("-is
 
 
 def account_list_for_user(*, user: User) -> QuerySet[Account]:
-    return policies.restrict(Account.objects.all(), user).select_related("owner", "team", "parent").prefetch_related("tags", _POINTS)
+    return (
+        policies.restrict(Account.objects.all(), user)
+        .select_related("owner", "team", "parent", "profile")
+        .prefetch_related("tags", _POINTS)
+    )
 
 
 def contact_list_for_user(*, user: User) -> QuerySet[Contact]:
-    return policies.restrict(Contact.objects.all(), user).select_related("owner", "team", "account").prefetch_related("tags", _POINTS)
+    return (
+        policies.restrict(Contact.objects.all(), user).select_related("owner", "team", "account__profile").prefetch_related("tags", _POINTS)
+    )
 
 
 def lead_list_for_user(*, user: User) -> QuerySet[Lead]:
