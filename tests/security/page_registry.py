@@ -117,6 +117,10 @@ PAGE_NOT_OWNED = {
         f"sales:{page}": "assignment rules are shared configuration that only administrators change; others get 404"
         for page in ("assignment_rule_edit", "assignment_rule_move", "assignment_rule_delete")
     },
+    **{
+        f"sales:{page}": "pipelines and stages are shared configuration that administrators and sales managers change; others get 404"
+        for page in ("pipeline_settings", "stage_create", "stage_edit", "stage_move", "stage_archive", "stage_delete")
+    },
 }
 
 # Pages whose kwargs are not ids: example values to reach them with.

@@ -223,7 +223,7 @@ OWNED: dict[str, Owned] = {
 }
 
 # Paths with an id whose records are not owned customer data: everyone signed in
-# may read them and only administrators change them (checked separately).
+# may read them and only administrators (for pipelines, also sales managers) change them (checked separately).
 DIRECTORY = {
     "/api/v1/users/{user_id}",
     "/api/v1/teams/{team_id}",
@@ -233,6 +233,10 @@ DIRECTORY = {
     "/api/v1/price-books/{book_id}",
     "/api/v1/price-books/{book_id}/entries",
     "/api/v1/assignment-rules/{rule_id}",
+    "/api/v1/pipelines/{pipeline_id}",
+    "/api/v1/pipelines/{pipeline_id}/stages",
+    "/api/v1/pipelines/{pipeline_id}/stage-order",
+    "/api/v1/stages/{stage_id}",
 }
 
 # Collections only administrators write to; their *_id fields point at
@@ -247,6 +251,7 @@ ADMIN_ONLY_WRITES = {
     "/api/v1/assignment-rules",
     "/api/v1/assignment-rules/reorder",
     "/api/v1/assignment-rules/test",
+    "/api/v1/pipelines",
 }
 
 # Body fields that point at another record -> the factory of a record the

@@ -34,7 +34,6 @@ from rapport.sales.schemas import (
     OpportunityIn,
     OpportunityOut,
     OpportunityPage,
-    PipelineOut,
     QuotaIn,
     QuotaOut,
     SalesCostIn,
@@ -67,11 +66,6 @@ class OpportunityParams(Schema):
 def _visible(request: HttpRequest, opportunity_id: int) -> tuple[User, Opportunity]:
     user = actor_of(request)
     return user, selectors.opportunity_get_for_user(user=user, opportunity_id=opportunity_id)
-
-
-@router.get("/pipelines", response=list[PipelineOut], summary="Pipelines and their stages, in order")
-def list_pipelines(request: HttpRequest) -> list[Any]:
-    return selectors.pipeline_list()
 
 
 @router.get("/opportunities", response=OpportunityPage, summary="List opportunities")
@@ -335,3 +329,9 @@ router.add_router("/", return_router)
 from rapport.sales.contract_api import router as contract_router  # noqa: E402
 
 router.add_router("/", contract_router)
+
+
+# Setting up pipelines and stages.
+from rapport.sales.pipeline_api import router as pipeline_router  # noqa: E402
+
+router.add_router("/", pipeline_router)

@@ -75,7 +75,9 @@ def column_figures(*, user: User, pipeline: Pipeline, params: Mapping[str, Any],
     convert = Converter()
     today = timezone.localdate()
     for stage_id, currency, count, total in qs.values_list("stage_id", "currency").annotate(Count("id"), Sum("amount")):
-        column = columns[stage_id]
+        column = columns.get(stage_id)
+        if column is None:  # a stage archived while this request ran
+            continue
         column.count += count
         value = convert(total, currency, today)
         column.total += value
@@ -90,10 +92,10 @@ def board_for_user(*, user: User, pipeline: Pipeline, params: Mapping[str, Any])
         .select_related("account", "owner")
         .defer("description", "account__notes", "account__custom")
     )
-    for card in qs.filter(status=OpportunityStatus.OPEN).order_by("expected_close_date", "id"):
+    for card in qs.filter(status=OpportunityStatus.OPEN, stage_id__in=columns).order_by("expected_close_date", "id"):
         columns[card.stage_id].cards.append(card)
     for status in (OpportunityStatus.WON, OpportunityStatus.LOST):
-        for card in qs.filter(status=status).order_by("-closed_at", "-id")[: CLOSED_CARDS * 3]:
+        for card in qs.filter(status=status, stage_id__in=columns).order_by("-closed_at", "-id")[: CLOSED_CARDS * 3]:
             if len(columns[card.stage_id].cards) < CLOSED_CARDS:
                 columns[card.stage_id].cards.append(card)
     ordered = sorted(columns.values(), key=lambda c: (c.stage.position, c.stage.pk))

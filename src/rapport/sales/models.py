@@ -25,6 +25,8 @@ class Pipeline(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=PipelineKind.choices, default=PipelineKind.NEW_BUSINESS)
     is_default = models.BooleanField(_("default pipeline"), default=False)
+    # An archived pipeline keeps its deals and history but takes no new deals and leaves the board's picker.
+    is_archived = models.BooleanField(_("archived"), default=False)
 
     class Meta:
         ordering = ["-is_default", "name", "id"]
@@ -45,6 +47,8 @@ class Stage(TimeStampedModel):
     probability = models.PositiveSmallIntegerField(_("win probability (%)"))
     is_won = models.BooleanField(_("won"), default=False)
     is_lost = models.BooleanField(_("lost"), default=False)
+    # An archived stage keeps the history that names it (the funnel still counts it) but no deal can enter it.
+    is_archived = models.BooleanField(_("archived"), default=False)
 
     class Meta:
         ordering = ["pipeline_id", "position", "id"]

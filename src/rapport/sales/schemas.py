@@ -17,6 +17,7 @@ class StageOut(Schema):
     probability: int = Field(description="Chance of winning a deal in this stage, 0-100")
     is_won: bool
     is_lost: bool
+    is_archived: bool = Field(description="Takes no deals; kept for the history that names it")
 
 
 class PipelineOut(Schema):
@@ -24,6 +25,7 @@ class PipelineOut(Schema):
     name: str
     kind: str = Field(description="new_business, renewal or channel")
     is_default: bool
+    is_archived: bool = Field(description="Takes no new deals and is not on the board")
     stages: list[StageOut]
 
     @staticmethod

@@ -19,21 +19,30 @@ from rapport.sales.models import (
 )
 
 
-def pipeline_list() -> list[Pipeline]:
-    """Every pipeline with its stages in order; pipelines are not private."""
-    stages = Prefetch("stages", queryset=Stage.objects.order_by("position", "id"))
-    return list(Pipeline.objects.prefetch_related(stages).order_by("-is_default", "name", "id"))
+def pipeline_list(*, include_archived: bool = False) -> list[Pipeline]:
+    """The pipelines with their stages in order; pipelines are not private.
+
+    Without ``include_archived`` (the board, the deal forms, the report filters)
+    archived pipelines and stages are left out; the settings pages and the API
+    show them with their flag.
+    """
+    stages = Stage.objects.order_by("position", "id")
+    pipelines = Pipeline.objects.order_by("-is_default", "name", "id")
+    if not include_archived:
+        stages, pipelines = stages.filter(is_archived=False), pipelines.filter(is_archived=False)
+    return list(pipelines.prefetch_related(Prefetch("stages", queryset=stages)))
 
 
-def pipeline_get(*, pipeline_id: int) -> Pipeline:
-    found = next((p for p in pipeline_list() if p.pk == pipeline_id), None)
+def pipeline_get(*, pipeline_id: int, include_archived: bool = True) -> Pipeline:
+    found = next((p for p in pipeline_list(include_archived=include_archived) if p.pk == pipeline_id), None)
     if found is None:
         raise NotFound("No such pipeline.")
     return found
 
 
 def pipeline_default() -> Pipeline | None:
-    return Pipeline.objects.filter(is_default=True).first() or Pipeline.objects.order_by("name", "id").first()
+    active = Pipeline.objects.filter(is_archived=False)
+    return active.filter(is_default=True).first() or active.order_by("name", "id").first()
 
 
 def opportunity_list_for_user(*, user: User) -> QuerySet[Opportunity]:

@@ -225,6 +225,8 @@ def _initial_stage(data: Mapping[str, Any]) -> tuple[Pipeline, Stage]:
         pipeline = Pipeline.objects.filter(pk=pipeline_id).first()
         if pipeline is None:
             raise ValidationFailed.for_field("pipeline_id", f"No such pipeline: {pipeline_id}.")
+        if pipeline.is_archived:
+            raise ValidationFailed.for_field("pipeline_id", f"The pipeline '{pipeline}' is archived; it takes no new deals.")
     elif stage is not None:
         pipeline = stage.pipeline
     else:
@@ -233,13 +235,19 @@ def _initial_stage(data: Mapping[str, Any]) -> tuple[Pipeline, Stage]:
             raise ValidationFailed.for_field("pipeline_id", "There is no pipeline yet; an administrator sets them up first.")
         pipeline = found
     if stage is None:
-        stage = Stage.objects.filter(pipeline=pipeline, is_won=False, is_lost=False).order_by("position", "id").first()
+        stage = Stage.objects.filter(pipeline=pipeline, is_won=False, is_lost=False, is_archived=False).order_by("position", "id").first()
         if stage is None:
             raise ValidationFailed.for_field("stage_id", f"The pipeline '{pipeline}' has no open stage.")
     elif stage.pipeline_id != pipeline.pk:
         raise ValidationFailed.for_field("stage_id", f"The stage '{stage.name}' is not in the pipeline '{pipeline}'.")
     if stage.is_closed:
         raise ValidationFailed.for_field("stage_id", "A new opportunity starts in an open stage; move it to won or lost afterwards.")
+    if stage.is_archived or pipeline.is_archived:
+        field = "stage_id" if stage.is_archived else "pipeline_id"
+        raise ValidationFailed.for_field(
+            field,
+            f"The {'stage' if stage.is_archived else 'pipeline'} '{stage.name if stage.is_archived else pipeline}' is archived; it takes no new deals.",
+        )
     return pipeline, stage
 
 
@@ -307,6 +315,8 @@ def opportunity_move_stage(
     stage = Stage.objects.filter(pk=stage_id).first()
     if stage is None or stage.pipeline_id != opportunity.pipeline_id:
         raise ValidationFailed.for_field("stage_id", "Choose a stage of this opportunity's pipeline.")
+    if stage.is_archived:
+        raise ValidationFailed.for_field("stage_id", f"The stage '{stage.name}' is archived; choose another stage.")
     reason = clean_text(lost_reason, field="lost_reason", max_length=200, errors=(errors := Errors()))
     errors.raise_if_any()
     with transaction.atomic():

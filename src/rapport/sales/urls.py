@@ -8,6 +8,7 @@ from rapport.sales.views import (
     conversion,
     opportunities,
     orders,
+    pipelines,
     quotas,
     quotes,
     reports,
@@ -98,4 +99,16 @@ urlpatterns += [
     path("orders/<int:pk>/returns/new/", returns.return_create, name="return_create"),
     path("returns/<int:pk>/refund/", returns.return_refund, name="return_refund"),
     path("returns/<int:pk>/reject/", returns.return_reject, name="return_reject"),
+]
+
+# Setting up pipelines and their stages (administrators and sales managers).
+urlpatterns += [
+    path("pipelines/", pipelines.pipeline_list, name="pipeline_list"),
+    path("pipelines/new/", pipelines.pipeline_create, name="pipeline_create"),
+    path("pipelines/<int:pk>/", pipelines.pipeline_settings, name="pipeline_settings"),
+    path("pipelines/<int:pk>/stages/", pipelines.stage_create, name="stage_create"),
+    path("stages/<int:pk>/edit/", pipelines.stage_edit, name="stage_edit"),
+    path("stages/<int:pk>/move/", pipelines.stage_move, name="stage_move"),
+    path("stages/<int:pk>/archive/", pipelines.stage_archive, name="stage_archive"),
+    path("stages/<int:pk>/delete/", pipelines.stage_delete, name="stage_delete"),
 ]

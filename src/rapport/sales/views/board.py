@@ -16,6 +16,7 @@ from rapport.common.errors import NotFound, PermissionDenied, StaleVersion, Vali
 from rapport.core import selectors as core_selectors
 from rapport.sales import selectors, services
 from rapport.sales.board import BOARD_FILTERS, board_for_user, column_figures
+from rapport.sales.pipelines import may_administer_pipelines
 from rapport.sales.views.common import owner_choices, page_context, team_choices, visible
 
 
@@ -41,6 +42,7 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
         teams=team_choices(),
         filter_query=request.GET.urlencode(),
         deal_base=reverse("sales:opportunity_list"),
+        may_set_up=may_administer_pipelines(user),
     )
     return render(request, "sales/board.html", context)
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -105,7 +106,7 @@ def opportunity_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | No
     context = page_context(
         "opportunities",
         record=record,
-        stages=list(record.pipeline.stages.order_by("position", "id")),
+        stages=list(record.pipeline.stages.filter(Q(is_archived=False) | Q(pk=record.stage_id)).order_by("position", "id")),
         history=selectors.stage_history_for(opportunity=record),
         costs=selectors.sales_costs_for(opportunity=record),
         deal_contacts=selectors.opportunity_contacts_for(user=user, opportunity=record),
