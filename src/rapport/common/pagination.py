@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -52,10 +53,17 @@ def _decode(cursor: str) -> tuple[Any, int]:
     return value, pk
 
 
-def keyset_page(queryset: QuerySet[M], *, sort: str, cursor: str | None, limit: int) -> Page[M]:
+def keyset_page(queryset: QuerySet[M], *, sort: str, cursor: str | None, limit: int, branches: Sequence[Q] = ()) -> Page[M]:
     """One page of ``queryset`` ordered by ``sort`` (``field`` or ``-field``), then id.
 
     The sort field must be non-null for keyset order to be total.
+
+    ``branches`` split the queryset into parts whose union is the whole (a
+    rep's own records, their team's shared ones): the first page of each is
+    read on its own, where an index serves each part in sort order, and the
+    page is taken from their union. With the parts OR-ed in one query the
+    database walks the sort index over everyone's records: 3.5 s for a rep's
+    first page of contacts at 1,000,000, whose names sort after everyone else's.
     """
     if limit < 1 or limit > MAX_PAGE_SIZE:
         raise ValidationFailed.for_field("limit", f"Must be between 1 and {MAX_PAGE_SIZE}.")
@@ -66,7 +74,11 @@ def keyset_page(queryset: QuerySet[M], *, sort: str, cursor: str | None, limit: 
         op = "lt" if descending else "gt"
         queryset = queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
     order = [f"-{field}", "-pk"] if descending else [field, "pk"]
-    rows = list(queryset.order_by(*order)[: limit + 1])
+    ordered = queryset.order_by(*order)
+    if len(branches) > 1:
+        heads = {pk for branch in branches for pk in ordered.filter(branch).values_list("pk", flat=True)[: limit + 1]}
+        ordered = ordered.filter(pk__in=heads)  # the database orders the union: its collation, not Python's
+    rows = list(ordered[: limit + 1])
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

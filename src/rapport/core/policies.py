@@ -91,6 +91,17 @@ def ownership_q(user: User, *, prefix: str = "") -> Q | None:
     return Q(**{f"{prefix}owner_id": user.pk}) | Q(**{f"{prefix}team_id__in": team_ids, f"{prefix}shared_with_team": True})
 
 
+def ownership_branches(user: User) -> list[Q]:
+    """The parts of a rep's view that an index each serves in list order: their own records, their team's shared ones.
+
+    Empty when the view is one part or everything (lists then read it in one query).
+    """
+    kind, team_ids, _ = _scope(user)
+    if kind != "own" or not team_ids:
+        return []
+    return [Q(owner_id=user.pk), Q(team_id__in=team_ids, shared_with_team=True)]
+
+
 def restrict(queryset: QuerySet[M], user: User | AnonymousUser, *, prefix: str = "") -> QuerySet[M]:
     """The rows of ``queryset`` (a model with owner/team) that ``user`` may see."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:

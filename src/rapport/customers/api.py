@@ -14,6 +14,7 @@ from pydantic import Field
 from rapport.common.errors import ValidationFailed
 from rapport.common.ninja import Id, OptionalId, expected_version
 from rapport.common.pagination import keyset_page
+from rapport.core import policies
 from rapport.customers import exports, filters, selectors, services
 from rapport.customers.schemas import (
     AccountIn,
@@ -85,7 +86,8 @@ def _record_routes(
 
     def list_records(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:  # type: ignore[type-arg]
         qs = filters.apply_filters(definition, list_for_user(user=request.user), request.GET)
-        page = keyset_page(qs, sort=definition.sort_field(params.sort), cursor=params.cursor, limit=params.limit)
+        branches = policies.ownership_branches(request.user)  # type: ignore[arg-type]
+        page = keyset_page(qs, sort=definition.sort_field(params.sort), cursor=params.cursor, limit=params.limit, branches=branches)
         return {"items": page.items, "next_cursor": page.next_cursor}
 
     def get_record(request: HttpRequest, record_id: Id) -> Any:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.dateparse import parse_datetime
 
 from rapport.common.errors import ValidationFailed
@@ -85,17 +85,21 @@ def _as_datetime(params: Mapping[str, Any], name: str) -> dt.datetime | None:
     return value
 
 
+def terms_starting_with(terms: QuerySet[SearchTerm], word: str) -> QuerySet[SearchTerm]:
+    """The search terms starting with ``word`` (already folded), as a range the term index serves."""
+    word = word[:100]
+    if connection.vendor == "postgresql":
+        return terms.filter(term__startswith=word)
+    # SQLite's LIKE ignores case and so cannot use the index; a range on the term can.
+    return terms.filter(term__gte=word, term__lt=word + "\U0010ffff")
+
+
 def text_search_ids(record_type: str, query: str) -> QuerySet[Any]:
     """Ids of records of ``record_type`` with a search term starting with the query's words."""
     words = fold(query).split()[:5]
     result: QuerySet[Any] | None = None
     for word in words:
-        qs = SearchTerm.objects.filter(record_type=record_type)
-        if connection.vendor == "postgresql":
-            qs = qs.filter(term__startswith=word[:100])
-        else:
-            qs = qs.filter(term__gte=word[:100], term__lt=word[:100] + "\U0010ffff")
-        ids = qs.values("record_id")
+        ids = terms_starting_with(SearchTerm.objects.filter(record_type=record_type), word).values("record_id")
         result = (
             ids
             if result is None
@@ -103,6 +107,9 @@ def text_search_ids(record_type: str, query: str) -> QuerySet[Any]:
         )
     return result if result is not None else SearchTerm.objects.none().values("record_id")
 
+
+# Below this many tagged records a tag filter sorts them all; above, it probes the list in order.
+_FEW_TAGGED = 2000
 
 PROFILE_FILTERS = ("rfm_segment", "cluster", "vip")
 
@@ -134,11 +141,17 @@ def apply_filters(definition: ListDefinition, queryset: QuerySet[Any], params: M
         if (ident := _as_int(params, name)) is not None:
             queryset = queryset.filter(**{name: ident})
     if tag := (params.get("tag") or "").strip():
-        # A subquery on the tag link table, not a join: no DISTINCT, so the
-        # database can walk the sort index and stop after one page.
         through = queryset.model._meta.get_field("tags").remote_field.through  # type: ignore[union-attr]
-        owner_column = queryset.model._meta.model_name
-        queryset = queryset.filter(pk__in=through.objects.filter(tag__name=tag).values(f"{owner_column}_id"))
+        owner_column = f"{queryset.model._meta.model_name}_id"
+        links = through.objects.filter(tag__name=tag)
+        if links[:_FEW_TAGGED].count() < _FEW_TAGGED:
+            # Few carry the tag: read them all and sort them.
+            queryset = queryset.filter(pk__in=links.values(owner_column))
+        else:
+            # Many do: walk the list's sort index and probe each row's tag
+            # links, stopping after one page. Given the IN list, SQLite read
+            # and sorted every VIP contact (155-271 ms at 1,000,000).
+            queryset = queryset.filter(Exists(links.filter(**{owner_column: OuterRef("pk")})))
     for name in ("industry", "region", "country"):
         if text := (params.get(name) or "").strip():
             queryset = queryset.filter(**{name: text.upper() if name == "country" else text})

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from rapport.common.errors import NotFound
 from rapport.common.phones import phone_search_key
 from rapport.core import policies
 from rapport.core.audit import audit_log_for
 from rapport.core.models import AuditEntry, User
-from rapport.customers.filters import text_search_ids
+from rapport.customers.filters import terms_starting_with
 from rapport.customers.models import (
     Account,
     Contact,
@@ -21,7 +21,9 @@ from rapport.customers.models import (
     CustomFieldDefinition,
     Interaction,
     Lead,
+    SearchTerm,
 )
+from rapport.customers.search import fold
 
 _POINTS = Prefetch("contact_points", queryset=ContactPoint.objects.order_by("-is_primary", "id"))
 
@@ -153,43 +155,96 @@ class SearchHit:
     url_name: str
 
 
-def _phone_ids(field: str, e164: str) -> list[int]:
-    return list(
-        ContactPoint.objects.filter(kind=ContactPointKind.PHONE, normalised=e164, **{f"{field}__isnull": False}).values_list(
-            f"{field}_id", flat=True
-        )[:50]
-    )
+def _phone_owner_ids(e164: str) -> dict[str, list[int]]:
+    """Accounts, contacts and leads with this phone number, from one walk of the lookup index."""
+    found: dict[str, list[int]] = {"account": [], "contact": [], "lead": []}
+    points = ContactPoint.objects.filter(kind=ContactPointKind.PHONE, normalised=e164).values_list("account_id", "contact_id", "lead_id")
+    for ids in points[:150]:
+        for record_type, pk in zip(found, ids, strict=True):
+            if pk is not None and pk not in found[record_type]:
+                found[record_type].append(pk)
+    return found
+
+
+def _text_match_ids(user: User, record_type: str, words: list[str], limit: int) -> list[int]:
+    """Ids of up to ``limit`` records the user may see with a term starting with every word, best match first.
+
+    One query that starts from the term index: the longest word's terms in
+    (term, record id) order — a term equal to the word ranks before longer ones —,
+    each probed for the record's visibility and the other words. Joining
+    the match to the record list ordered by name let PostgreSQL start from the
+    name index and filter every contact (7 s for a common prefix at 1,000,000);
+    ordered by term, the work is bounded by the number of matching terms.
+    """
+    model: type[Any] = {"account": Account, "contact": Contact, "lead": Lead}[record_type]
+    driver = max(words, key=len)
+    terms = terms_starting_with(SearchTerm.objects.filter(record_type=record_type), driver)
+    if policies.ownership_q(user) is not None:
+        terms = terms.filter(Exists(policies.restrict(model.objects.filter(pk=OuterRef("record_id")), user)))
+    for word in dict.fromkeys(words):
+        if word != driver:
+            others = terms_starting_with(SearchTerm.objects.filter(record_type=record_type, record_id=OuterRef("record_id")), word)
+            terms = terms.filter(Exists(others))
+    ranked = terms.order_by("term", "record_id").values_list("record_id", flat=True)
+    rows = limit * 4  # a record matches with a few of its terms (name, words, email)
+    while True:
+        fetched = list(ranked[:rows])
+        found = list(dict.fromkeys(fetched))
+        if len(found) >= limit or len(fetched) < rows:
+            return found[:limit]
+        rows *= 4
 
 
 def global_search(*, user: User, query: str, limit: int = 8) -> dict[str, list[Any]]:
-    """Accounts, contacts and leads matching a name, company, email or a phone in any format."""
+    """Accounts, contacts and leads matching a name, company, email or a phone in any format.
+
+    A phone number is looked up by phone alone (numbers are not search
+    terms); OR-ing it with the term match made PostgreSQL walk the whole name
+    index (9.5 s at 1,000,000 contacts). Name matches come best match first,
+    phone matches by name.
+    """
     query = (query or "").strip()[:200]
     results: dict[str, list[Any]] = {"accounts": [], "contacts": [], "leads": []}
     if len(query) < 2:
         return results
     e164 = phone_search_key(query)
+    by_phone = _phone_owner_ids(e164) if e164 else {}
+    words = fold(query).split()[:5]
     specs: list[tuple[str, str, QuerySet[Any]]] = [
         ("accounts", "account", account_list_for_user(user=user)),
         ("contacts", "contact", contact_list_for_user(user=user)),
         ("leads", "lead", lead_list_for_user(user=user)),
     ]
     for key, record_type, qs in specs:
-        # Visibility and the match are one query: cutting the candidates first
-        # would hide visible records behind invisible ones sharing the prefix.
-        # A phone number is looked up by phone alone (numbers are not search
-        # terms): OR-ing the two matches made PostgreSQL walk the whole name
-        # index instead of either match's index (9.5 s at 1,000,000 contacts).
-        matches = Q(pk__in=_phone_ids(record_type, e164)) if e164 else Q(pk__in=text_search_ids(record_type, query))
-        results[key] = list(qs.filter(matches).order_by(*qs.model._meta.ordering)[:limit])
+        if e164:
+            ids = by_phone[record_type]
+            results[key] = list(qs.filter(pk__in=ids).order_by(*qs.model._meta.ordering)[:limit]) if ids else []
+            continue
+        ids = _text_match_ids(user, record_type, words, limit) if words else []
+        rows = {row.pk: row for row in qs.filter(pk__in=ids)} if ids else {}
+        results[key] = [rows[pk] for pk in ids if pk in rows]
     return results
 
 
 def contacts_by_phone(*, user: User, phone: str) -> list[Contact]:
-    """Contacts with this number, typed in any format: the screen pop's lookup."""
+    """Contacts with this number, typed in any format: the screen pop's lookup.
+
+    One query from the phone index, with visibility and the contact's owner,
+    team and account joined: the lookup's target is 5 ms, and each further
+    query costs the ORM about a millisecond to build.
+    """
     e164 = phone_search_key(phone)
     if not e164:
         return []
-    return list(contact_list_for_user(user=user).filter(pk__in=_phone_ids("contact", e164)))
+    points = policies.restrict(
+        ContactPoint.objects.filter(kind=ContactPointKind.PHONE, normalised=e164, contact__isnull=False), user, prefix="contact__"
+    )
+    points = points.select_related("contact__owner", "contact__team", "contact__account").order_by("contact__full_name", "contact_id")
+    contacts: dict[int, Contact] = {}
+    for point in points[:50]:
+        assert point.contact is not None
+        contacts.setdefault(point.contact.pk, point.contact)
+    return list(contacts.values())
 
 
 @dataclass(frozen=True)

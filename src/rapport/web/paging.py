@@ -7,10 +7,11 @@ directions cost one indexed query however deep the list is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from rapport.common.pagination import encode_cursor, keyset_page
 
@@ -33,9 +34,11 @@ def _cursor_of(row: Any, sort: str) -> str:
     return encode_cursor(getattr(row, sort.lstrip("-")), row.pk)
 
 
-def list_page(queryset: QuerySet[Any], *, sort: str, after: str | None, before: str | None, limit: int = PAGE_SIZE) -> ListPage:
+def list_page(
+    queryset: QuerySet[Any], *, sort: str, after: str | None, before: str | None, limit: int = PAGE_SIZE, branches: Sequence[Q] = ()
+) -> ListPage:
     if before:
-        page = keyset_page(queryset, sort=_reverse(sort), cursor=before, limit=limit)
+        page = keyset_page(queryset, sort=_reverse(sort), cursor=before, limit=limit, branches=branches)
         items = list(reversed(page.items))
         more_before = page.next_cursor is not None
         return ListPage(
@@ -44,7 +47,7 @@ def list_page(queryset: QuerySet[Any], *, sort: str, after: str | None, before: 
             previous_cursor=_cursor_of(items[0], sort) if items and more_before else None,
             is_first=not more_before,
         )
-    page = keyset_page(queryset, sort=sort, cursor=after, limit=limit)
+    page = keyset_page(queryset, sort=sort, cursor=after, limit=limit, branches=branches)
     return ListPage(
         items=page.items,
         next_cursor=page.next_cursor,

@@ -16,6 +16,7 @@ from django.shortcuts import render
 from rapport.analytics.clustering import segments_latest
 from rapport.analytics.rfm import SEGMENTS
 from rapport.common.errors import ValidationFailed
+from rapport.core import policies
 from rapport.core import selectors as core_selectors
 from rapport.core.models import User
 from rapport.customers import exports, filters, selectors
@@ -84,7 +85,8 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     try:
         queryset = filters.apply_filters(record_kind.definition, record_kind.list_for_user(user=user), request.GET)
         sort = record_kind.definition.sort_field(sort_name)
-        page = list_page(queryset, sort=sort, after=request.GET.get("cursor"), before=request.GET.get("before"))
+        branches = policies.ownership_branches(user)
+        page = list_page(queryset, sort=sort, after=request.GET.get("cursor"), before=request.GET.get("before"), branches=branches)
     except ValidationFailed as exc:
         errors = {name: [translate_error(m, field=name) for m in messages] for name, messages in exc.field_errors.items()}
     context = {
