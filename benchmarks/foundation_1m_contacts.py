@@ -245,6 +245,7 @@ def measure_all(*, repeat: int) -> list[dict[str, Any]]:
     for who in users:
         page("list", "GET /contacts/?region=Beijing&owner_id=<rep.north>", f"/contacts/?region=Beijing&owner_id={rep.pk}", who)
         page("list", "GET /contacts/?tag=VIP", "/contacts/?tag=VIP", who)
+        page("list", "GET /contacts/ (no filter)", "/contacts/", who)
         page("list", "GET /contacts/?region=Beijing", "/contacts/?region=Beijing", who)
         page("list", "GET /api/v1/contacts?region=Beijing&owner_id=<rep.north>", f"/api/v1/contacts?region=Beijing&owner_id={rep.pk}", who)
         page("360", "GET /contacts/<Mr Zhang>/", f"/contacts/{zhang.pk}/", who)
