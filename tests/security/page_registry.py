@@ -93,6 +93,7 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
     **{f"web:{page}": _lead_import for page in ("lead_import_detail", "lead_import_progress", "lead_import_confirm")},
     "analytics:account_profile": _account,
     "analytics:account_cross_sell": _account,
+    "analytics:account_credit": _account,
 }
 PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTORIES.items()}
 

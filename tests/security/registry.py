@@ -135,6 +135,8 @@ def _lead_import(owner: Any, mark: str) -> Model:
 
     card = f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Card {mark}\r\nORG:Co {mark}\r\nEND:VCARD\r\n".encode()
     return lead_import_preview(actor=owner, filename=f"{mark}.vcf", content=card, source=mark)
+
+
 def _order_line(owner: Any, mark: str) -> Model:
     return _order(owner, mark).lines.get()  # type: ignore[attr-defined]
 
@@ -206,6 +208,7 @@ OWNED: dict[str, Owned] = {
     "/api/v1/invoices/{invoice_id}": Owned(_invoice),
     "/api/v1/invoices/{invoice_id}/payments": Owned(_invoice),
     "/api/v1/accounts/{account_id}/balance": Owned(_account),
+    "/api/v1/accounts/{account_id}/credit": Owned(_account),
     "/api/v1/orders/{order_id}/returns": Owned(_shipped_order),
     "/api/v1/returns/{return_id}": Owned(_order_return),
     "/api/v1/returns/{return_id}/refund": Owned(_order_return),

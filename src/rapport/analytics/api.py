@@ -1,15 +1,24 @@
-"""Analytics over REST: the OLAP pivot, from the same query builder as the explorer page and its exports."""
+"""Analytics over REST: the OLAP pivot (the explorer's query builder) and credit behaviour (the credit page's list)."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from rapport.analytics.credit import credit_breakdown
+from rapport.analytics.credit_list import PAGE_ROWS, CreditFilter, credit_page_for_user
 from rapport.analytics.olap_views import olap_run
-from rapport.core.selectors import actor_of
+from rapport.common.ninja import Id
+from rapport.common.pagination import MAX_PAGE_SIZE
+from rapport.core.selectors import actor_of, base_currency
+from rapport.customers.profiles import CREDIT_FIELDS, customer_profile_for_account
+from rapport.customers.selectors import account_get_for_user
 
 router = Router(tags=["analytics"])
 
@@ -72,3 +81,72 @@ def olap_pivot(request: HttpRequest, params: Query[OlapParams]) -> dict[str, Any
         "cells": cells,
         "total": result.total,
     }
+
+
+class CreditParams(Schema):
+    grade: str | None = Field(None, max_length=20, description="Comma-separated grades A-E")
+    overdue: str | None = Field(None, max_length=5, description="true: only accounts with an overdue amount")
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(PAGE_ROWS, ge=1, le=MAX_PAGE_SIZE)
+
+
+class CreditOut(Schema):
+    account_id: int
+    account_name: str = Field(validation_alias="account.name")
+    measured_on: date | None = Field(validation_alias="credit_scored_on")
+    score: int | None = Field(validation_alias="credit_score", description="0 (worst) to 100 (best); null before any invoice came due")
+    grade: str = Field(validation_alias="credit_grade", description="A (pays on time) to E (high credit risk); empty when not rated")
+    invoiced_since: date | None = Field(validation_alias="credit_since")
+    invoices_due: int | None
+    late_share: float | None
+    days_to_pay_median: Decimal | None
+    days_to_pay_p90: Decimal | None
+    payment_delay_avg: Decimal | None
+    payment_delay_max: int | None
+    outstanding: Decimal | None = Field(validation_alias="outstanding_base", description="In the base currency")
+    overdue: Decimal | None = Field(validation_alias="overdue_base", description="In the base currency")
+
+
+class CreditPage(Schema):
+    base_currency: str
+    items: list[CreditOut]
+    next_cursor: str | None
+
+
+class CreditDetailOut(CreditOut):
+    base_currency: str
+    points: dict[str, int] | None = Field(description="punctuality (of 40), delay (of 30), exposure (of 20), history (of 10)")
+
+
+@router.get(
+    "/analytics/credit",
+    response=CreditPage,
+    summary="Accounts by credit behaviour, the lowest score first (filters: grade, overdue)",
+    description="Only rated accounts the caller may see. An unknown grade or a bad overdue flag is a 422 naming it.",
+)
+def credit_list(request: HttpRequest, params: Query[CreditParams]) -> dict[str, Any]:  # type: ignore[type-arg]
+    filters = CreditFilter.from_params(params.model_dump())
+    page = credit_page_for_user(user=actor_of(request), filters=filters, cursor=params.cursor, limit=params.limit)
+    return {"base_currency": base_currency(), "items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.get(
+    "/accounts/{account_id}/credit",
+    response=CreditDetailOut,
+    summary="One account's credit behaviour and how its score is made",
+    description="404 for an account the caller may not see. Before the first measurement every figure is null.",
+)
+def credit_detail(request: HttpRequest, account_id: Id) -> SimpleNamespace:
+    account = account_get_for_user(user=actor_of(request), account_id=account_id)
+    profile = customer_profile_for_account(account_id=account.pk)
+    measured = profile is not None and profile.credit_scored_on is not None
+    breakdown = credit_breakdown(profile) if measured else None
+    figures = {name: getattr(profile, name) if measured else None for name in CREDIT_FIELDS}
+    # An object, not a dict: the schema reads the account's name through its dotted alias.
+    return SimpleNamespace(
+        **figures | {"credit_grade": figures["credit_grade"] or ""},
+        account_id=account.pk,
+        account=account,
+        base_currency=base_currency(),
+        points=breakdown.points if breakdown else None,
+    )

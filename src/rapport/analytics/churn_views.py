@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,8 +22,8 @@ from rapport.analytics.churn.runs import churn_refresh, churn_run_latest
 from rapport.analytics.crosssell import cross_sell_for_account
 from rapport.analytics.engine import WarehouseMissing
 from rapport.analytics.models import ChurnModelRun
-from rapport.analytics.views import sees_aggregates
-from rapport.common.errors import NotFound, PermissionDenied, ValidationFailed
+from rapport.analytics.views import account_or_404, sees_aggregates
+from rapport.common.errors import PermissionDenied, ValidationFailed
 from rapport.core import selectors as core_selectors
 from rapport.core.models import Role, User
 from rapport.customers import selectors as customer_selectors
@@ -148,10 +148,7 @@ def care_tasks_start(request: HttpRequest) -> HttpResponse:
 @login_required
 def account_cross_sell(request: HttpRequest, account_id: int) -> HttpResponse:
     """The cross-sell card on the account's 360 page (loaded by HTMX, like the profile card)."""
-    try:
-        account = customer_selectors.account_get_for_user(user=core_selectors.actor_of(request), account_id=account_id)
-    except NotFound:
-        raise Http404("account") from None
+    account = account_or_404(request, account_id)
     return render(
         request, "analytics/partials/cross_sell.html", {"account": account, "cross_sell": cross_sell_for_account(account_id=account.pk)}
     )

@@ -54,3 +54,25 @@ def nightly_churn_refresh() -> int:
 
 
 schedule.register(PeriodicJob(name="churn-refresh", task=nightly_churn_refresh, daily_at=time(3, 30)))
+
+
+@task()
+def nightly_credit_refresh() -> int:
+    """Measure every account's payment behaviour and write the credit scores (returns the profiles written)."""
+    from rapport.analytics.credit import credit_refresh
+
+    run = credit_refresh()
+    if run.missing_rates:
+        logger.warning("Credit amounts left out for want of an exchange rate: %s", ", ".join(run.missing_rates))
+    return run.written
+
+
+schedule.register(PeriodicJob(name="credit-refresh", task=nightly_credit_refresh, daily_at=time(4, 0)))
+
+
+@task()
+def credit_refresh_accounts(account_ids: list[int]) -> int:
+    """Re-measure a few accounts after a payment or a refund; repeating it rewrites the same values."""
+    from rapport.analytics.credit import credit_refresh
+
+    return credit_refresh(account_ids=account_ids).written

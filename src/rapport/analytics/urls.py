@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.analytics import churn_views, cluster_views, olap_views, views
+from rapport.analytics import churn_views, cluster_views, credit_views, olap_views, views
 
 app_name = "analytics"
 
@@ -19,4 +19,6 @@ urlpatterns = [
     path("olap/export.<str:fmt>", olap_views.explorer_export, name="olap_export"),
     path("olap/customers/", olap_views.cell_customers, name="olap_customers"),
     path("clusters/", cluster_views.clusters, name="clusters"),
+    path("credit/", credit_views.credit_accounts, name="credit"),
+    path("accounts/<int:account_id>/credit/", credit_views.account_credit, name="account_credit"),
 ]

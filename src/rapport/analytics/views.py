@@ -36,6 +36,14 @@ MONTHS_SHOWN = 24
 DRILL_DOWN_ROWS = 100
 
 
+def account_or_404(request: HttpRequest, account_id: int) -> Any:
+    """The account for a card on its 360 page, through the user's visibility (not theirs: 404)."""
+    try:
+        return customer_selectors.account_get_for_user(user=core_selectors.actor_of(request), account_id=account_id)
+    except NotFound:
+        raise Http404("account") from None
+
+
 def sees_aggregates(user: User) -> bool:
     return user.is_administrator or user.role in AGGREGATE_ROLES
 
@@ -160,10 +168,7 @@ def segment_accounts(request: HttpRequest, segment: str) -> HttpResponse:
 @login_required
 def account_profile(request: HttpRequest, account_id: int) -> HttpResponse:
     """The profile card on the account's 360 page (loaded by HTMX so the page's own queries stay as they are)."""
-    try:
-        account = customer_selectors.account_get_for_user(user=core_selectors.actor_of(request), account_id=account_id)
-    except NotFound:
-        raise Http404("account") from None
+    account = account_or_404(request, account_id)
     profile = customer_profile_for_account(account_id=account.pk)
     segment = SEGMENT_BY_KEY.get(profile.rfm_segment) if profile else None
     return render(request, "analytics/partials/account_profile.html", {"account": account, "profile": profile, "segment": segment})

@@ -433,6 +433,14 @@ class ChurnBand(models.TextChoices):
     LOW = "low", _("Low")
 
 
+class CreditGrade(models.TextChoices):
+    A = "A", _("A: pays on time")
+    B = "B", _("B: mostly on time")
+    C = "C", _("C: often late")
+    D = "D", _("D: late payer")
+    E = "E", _("E: high credit risk")
+
+
 class CustomerProfile(TimeStampedModel):
     """Scores and tiers that higher layers push down onto an account (analytics writes RFM, CLV, VIP).
 
@@ -452,6 +460,19 @@ class CustomerProfile(TimeStampedModel):
     is_vip = models.BooleanField(_("VIP"), default=False, db_index=True)
     segment_cluster = models.PositiveSmallIntegerField(_("cluster"), null=True, blank=True, db_index=True)
     segment_cluster_name = models.CharField(_("cluster profile"), max_length=40, blank=True)
+    # Credit behaviour (analytics/credit.py): the score's inputs are kept beside it so the card can explain it.
+    credit_score = models.PositiveSmallIntegerField(_("credit score"), null=True, blank=True, help_text=_("0 (worst) to 100 (best)"))
+    credit_grade = models.CharField(_("credit grade"), max_length=1, choices=CreditGrade.choices, blank=True, db_index=True)
+    credit_scored_on = models.DateField(_("credit measured on"), null=True, blank=True)
+    credit_since = models.DateField(_("invoiced since"), null=True, blank=True)
+    invoices_due = models.PositiveIntegerField(_("invoices come due"), null=True, blank=True)
+    days_to_pay_median = models.DecimalField(_("median days to pay"), max_digits=7, decimal_places=1, null=True, blank=True)
+    days_to_pay_p90 = models.DecimalField(_("days to pay, 90th percentile"), max_digits=7, decimal_places=1, null=True, blank=True)
+    payment_delay_avg = models.DecimalField(_("average delay past due (days)"), max_digits=7, decimal_places=1, null=True, blank=True)
+    payment_delay_max = models.PositiveIntegerField(_("longest delay past due (days)"), null=True, blank=True)
+    late_share = models.FloatField(_("share paid late"), null=True, blank=True)
+    outstanding_base = models.DecimalField(_("outstanding (base currency)"), max_digits=18, decimal_places=2, null=True, blank=True)
+    overdue_base = models.DecimalField(_("overdue (base currency)"), max_digits=18, decimal_places=2, null=True, blank=True)
     scored_at = models.DateTimeField(_("scored at"), null=True, blank=True)
 
     class Meta:
@@ -466,6 +487,13 @@ class CustomerProfile(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(churn_risk__isnull=True) | models.Q(churn_risk__gte=0, churn_risk__lte=1),
                 name="profile_churn_risk_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(credit_score__isnull=True) | models.Q(credit_score__lte=100), name="profile_credit_score_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(late_share__isnull=True) | models.Q(late_share__gte=0, late_share__lte=1),
+                name="profile_late_share_range",
             ),
         ]
 

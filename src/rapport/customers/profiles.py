@@ -13,12 +13,29 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from rapport.common.errors import ValidationFailed
+from rapport.core import policies
+from rapport.core.models import User
 from rapport.customers.models import Account, CustomerProfile
 
 BATCH_ROWS = 2_000
+CREDIT_FIELDS = (
+    "credit_scored_on",
+    "credit_score",
+    "credit_grade",
+    "credit_since",
+    "invoices_due",
+    "days_to_pay_median",
+    "days_to_pay_p90",
+    "payment_delay_avg",
+    "payment_delay_max",
+    "late_share",
+    "outstanding_base",
+    "overdue_base",
+)
 WRITABLE = {
     "rfm_recency",
     "rfm_frequency",
@@ -32,8 +49,15 @@ WRITABLE = {
     "is_vip",
     "segment_cluster",
     "segment_cluster_name",
+    *CREDIT_FIELDS,
 }
-_CLEARED: dict[str, Any] = dict.fromkeys(WRITABLE) | {"rfm_segment": "", "churn_band": "", "is_vip": False, "segment_cluster_name": ""}
+_CLEARED: dict[str, Any] = dict.fromkeys(WRITABLE) | {
+    "rfm_segment": "",
+    "churn_band": "",
+    "is_vip": False,
+    "segment_cluster_name": "",
+    "credit_grade": "",
+}
 
 
 def customer_profiles_write(*, rows: Iterable[Mapping[str, Any]], scored_at: datetime, via: str, replace: bool = False) -> int:
@@ -105,3 +129,8 @@ def customer_profile_values(*, field: str, limit: int | None = None) -> list[tup
         raise ValidationFailed.for_field("field", f"Not a profile score: {field}.")
     rows = CustomerProfile.objects.exclude(**{f"{field}__isnull": True}).order_by("account_id").values_list("account_id", field)
     return list(rows[:limit] if limit else rows)
+
+
+def customer_profile_list_for_user(*, user: User) -> QuerySet[CustomerProfile]:
+    """The profiles of the accounts ``user`` may see, with the account and its owner (per-customer score lists)."""
+    return policies.restrict(CustomerProfile.objects.all(), user, prefix="account__").select_related("account", "account__owner")

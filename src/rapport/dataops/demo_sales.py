@@ -47,3 +47,29 @@ def sales_story(*, account: Account, today: dt.date) -> None:
         actor=owner, invoice=invoice, amount=invoice.amount, paid_on=today - dt.timedelta(days=10), method="bank_transfer", via="cli"
     )
     return_request(actor=owner, order=order, line_id=order.lines.get().pk, quantity="1", reason="噪音大，客户要求退货", via="cli")
+
+
+# Payment habits of a few customers, so the credit page has late payers beside good ones:
+# name, invoices as (days before today issued, amount, days after issue paid or None while open).
+PAYERS = (
+    ("punctual", ((330, "12000.00", 21), (270, "8600.00", 18), (200, "15400.00", 25), (120, "9900.00", 20), (45, "11200.00", 14))),
+    ("slow", ((300, "7800.00", 52), (240, "6400.00", 61), (170, "9100.00", 48), (100, "5600.00", 75), (20, "4800.00", None))),
+    ("defaulting", ((260, "23000.00", 95), (150, "18500.00", None), (95, "21000.00", None))),
+    ("new", ((12, "3600.00", None),)),
+)
+
+
+def payment_story(*, accounts: list[Account], today: dt.date) -> None:
+    """Invoices and payments for ``accounts`` (one habit each, in PAYERS' order), written by each account's owner."""
+    for account, (_, invoices) in zip(accounts, PAYERS, strict=False):
+        owner = User.objects.get(pk=account.owner_id)
+        for issued_ago, amount, paid_after in invoices:
+            line = {"description": "年度服务费", "unit_price": amount, "quantity": "1", "tax_rate": "0"}
+            order = order_place(
+                actor=owner, data={"account_id": account.pk, "currency": "CNY", "channel": "sales", "lines": [line]}, via="cli"
+            )
+            issued = today - dt.timedelta(days=issued_ago)
+            invoice = invoice_issue(actor=owner, order=order, issued_on=issued, due_in_days=30, via="cli")
+            if paid_after is not None:
+                paid_on = issued + dt.timedelta(days=paid_after)
+                payment_record(actor=owner, invoice=invoice, amount=invoice.amount, paid_on=paid_on, method="bank_transfer", via="cli")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
 from rapport.common.errors import NotFound
@@ -17,6 +20,7 @@ from rapport.sales.models import (
     Stage,
     StageChange,
 )
+from rapport.sales.order_models import Invoice, InvoiceStatus, Order
 
 
 def pipeline_list(*, include_archived: bool = False) -> list[Pipeline]:
@@ -116,3 +120,24 @@ def competitor_get(*, competitor_id: int) -> Competitor:
     if found is None:
         raise NotFound("No such competitor.")
     return found
+
+
+def invoice_facts_for_credit(*, account_ids: Iterable[int] | None = None) -> Iterator[dict[str, Any]]:
+    """Every invoice that is not void, as plain values, for credit analysis over the whole base (no user: a job's read).
+
+    Streamed in id order so a base with millions of invoices is read in constant memory.
+    """
+    rows = Invoice.objects.exclude(status=InvoiceStatus.VOID)
+    if account_ids is not None:
+        rows = rows.filter(order__account_id__in=list(account_ids))
+    fields = ("order__account_id", "currency", "amount", "credited_amount", "paid_amount", "issued_on", "due_on", "settled_on", "status")
+    for row in rows.order_by("id").values_list(*fields).iterator(chunk_size=5_000):
+        yield dict(zip(CREDIT_FACT_KEYS, row, strict=True))
+
+
+CREDIT_FACT_KEYS = ("account_id", "currency", "amount", "credited", "paid", "issued_on", "due_on", "settled_on", "status")
+
+
+def order_account_ids(*, order_ids: Iterable[int]) -> dict[int, int]:
+    """order id -> account id, for reactions to events that name only the order (a job's read, no user)."""
+    return dict(Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "account_id"))

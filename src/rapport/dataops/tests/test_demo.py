@@ -8,6 +8,7 @@ from typing import Any
 
 import phonenumbers
 import pytest
+from django.db.models import F
 
 from rapport.common.emails import normalise_email
 from rapport.common.phones import normalise_phone
@@ -149,6 +150,11 @@ def test_the_stories_are_there(loaded: dict[str, int]) -> None:
     assert ends == {"年度维护合同": 25, "X-200 延保服务": 205, "办公设备租赁": -30}
     [returned] = OrderReturn.objects.filter(line__order__account=zhang.account)
     assert (returned.status, returned.refund_amount, returned.line.order.status) == ("requested", Decimal("6778.87"), "shipped")
+    from rapport.sales.models import Invoice
+
+    # The payers: one pays within terms, one pays late, one has stopped paying, one is new.
+    open_overdue = Invoice.objects.filter(status="open", due_on__lt=anchor.date()).exclude(order__account=zhang.account)
+    assert open_overdue.count() == 2 and Invoice.objects.filter(status="paid", settled_on__gt=F("due_on")).count() == 5
     timeline = selectors.timeline_for(user=rep, contact=zhang)
     assert len(timeline) == 6
     assert (timeline[1].channel, timeline[1].direction, timeline[1].subject) == ("phone", "inbound", "投诉：X-200 噪音大")
