@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0007_profile_cluster'),
+        ("customers", "0008_search_term_covering_index"),
     ]
 
     operations = [
