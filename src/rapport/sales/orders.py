@@ -43,7 +43,7 @@ NEXT: dict[str, frozenset[str]] = {
 
 
 def order_lines(*, order: Order) -> list[OrderLine]:
-    return list(order.lines.order_by("position", "id"))
+    return list(order.lines.select_related("product").order_by("position", "id"))
 
 
 def order_line_get_for_user(*, user: User, line_id: int) -> OrderLine:

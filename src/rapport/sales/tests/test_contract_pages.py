@@ -205,3 +205,39 @@ def test_a_return_is_recorded_and_refunded_from_the_page(users, client_for, cata
     listing = _text(client.get(reverse("sales:return_list")))
     assert "Refunded" in listing and str(order) in listing
     assert str(order) not in _text(client_for(users["south_rep"]).get(reverse("sales:return_list")))
+
+
+def test_the_order_page_shows_and_records_returns_within_its_query_budget(
+    users, client_for, catalogue, account, django_assert_max_num_queries
+):
+    from rapport.sales.orders import order_place, order_set_status
+    from rapport.sales.returns import return_request
+
+    rep = users["north_rep"]
+    client = client_for(rep)
+    one_line = _shipped_order(users, catalogue, account)
+    url = reverse("sales:order_detail", args=[one_line.pk])
+    line = one_line.lines.get()
+    first = client.get(url)
+    assert first.status_code == 200 and "data-order-returns" in first.content.decode()
+    assert "Record a return" in _text(first)
+
+    refused = client.post(reverse("sales:return_create", args=[one_line.pk]), {"line_id": line.pk, "quantity": "9", "reason": "Broken"})
+    assert refused.status_code == 422
+    assert f"Order {one_line.number}" in _text(refused) and "Only 2 of this line can still be returned." in _text(refused)
+    recorded = client.post(reverse("sales:return_create", args=[one_line.pk]), {"line_id": line.pk, "quantity": "1", "reason": "Broken"})
+    assert recorded["Location"] == f"{url}#order-returns"
+    with django_assert_max_num_queries(40) as baseline:
+        shown = client.get(url)
+    assert "Broken" in _text(shown) and "Requested" in _text(shown)
+
+    lines = [{"product_id": catalogue["laptop"].pk, "quantity": "5"}, {"product_id": catalogue["cable"].pk, "quantity": "10"}]
+    many = order_place(actor=rep, data={"account_id": account.pk, "currency": "CNY", "lines": lines})
+    many = order_set_status(actor=rep, order=many, status="shipped")
+    for line in many.lines.all():
+        for _ in range(2):
+            return_request(actor=rep, order=many, line_id=line.pk, quantity="1", reason="Damaged in transit")
+    with django_assert_max_num_queries(len(baseline.captured_queries)):
+        bigger = client.get(reverse("sales:order_detail", args=[many.pk]))
+    assert _text(bigger).count("Damaged in transit") == 4
+    assert client_for(users["south_rep"]).get(url).status_code == 404

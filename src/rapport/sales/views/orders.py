@@ -22,6 +22,7 @@ from rapport.sales.document_forms import InvoiceForm, PaymentForm
 from rapport.sales.order_models import InvoiceStatus, OrderStatus
 from rapport.sales.views.common import document_list, found, page_context
 from rapport.sales.views.messages import refusal, translated
+from rapport.sales.views.order_returns import returns_context
 
 # The button that moves an order to a status, in the order the buttons appear.
 STATUS_ACTIONS = (
@@ -46,25 +47,33 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def order_detail(request: HttpRequest, pk: int, *, error: str = "", invoice_form: InvoiceForm | None = None) -> HttpResponse:
+def order_detail(
+    request: HttpRequest,
+    pk: int,
+    *,
+    error: str = "",
+    invoice_form: InvoiceForm | None = None,
+    return_forms: dict[str, Any] | None = None,
+) -> HttpResponse:
+    """The order, its lines, invoices and returns; ``return_forms`` are a refused return or refund with its errors."""
     user = core_selectors.actor_of(request)
     order = found(billing.order_get_for_user, user=user, order_id=pk)
     may_edit = policies.can_edit(user, order)
+    # The returns section's context carries the order lines (with what can still be returned) that the page shows too.
+    returns_section = returns_context(user, order, return_forms)
     invoices = list(order.invoices.order_by("issued_on", "id"))
     invoiced = sum((i.amount for i in invoices if i.status != InvoiceStatus.VOID), start=order.grand_total * 0)
     context = page_context(
         "orders",
-        order=order,
-        lines=orders.order_lines(order=order),
+        **returns_section,
         invoices=invoices,
         uninvoiced=order.grand_total - invoiced,
         actions=[(status, label) for status, label in STATUS_ACTIONS if status in orders.NEXT[order.status]] if may_edit else [],
-        may_edit=may_edit,
         invoice_form=invoice_form or InvoiceForm(),
         error=error,
         audit=audit_log_for(order, limit=20),
     )
-    status = 422 if invoice_form is not None else 409 if error else 200
+    status = 422 if invoice_form is not None or return_forms else 409 if error else 200
     return render(request, "sales/orders/order_detail.html", context, status=status)
 
 

@@ -1,8 +1,8 @@
 """Return pages: recent returns, one order's returns with the form to record one, refund and reject.
 
-``sales/partials/order_returns.html`` is the returns section on its own, for
-the order page to include (context: ``order``, ``lines``, ``returns``,
-``return_form``, ``refund_form``, ``may_edit``).
+The order page includes the returns section (``returns_context``); a return
+or refund recorded there comes back to it, and a refused one shows its errors
+there.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,6 +26,8 @@ from rapport.sales import billing, orders, returns
 from rapport.sales.contract_forms import RefundForm, ReturnForm
 from rapport.sales.order_models import Order, OrderReturn
 from rapport.sales.views.common import page_context
+from rapport.sales.views.order_returns import returns_context
+from rapport.sales.views.orders import order_detail
 
 
 def _order(request: HttpRequest, pk: int) -> tuple[User, Order]:
@@ -41,23 +44,6 @@ def _return(request: HttpRequest, pk: int) -> tuple[User, OrderReturn]:
         return user, returns.return_get_for_user(user=user, return_id=pk)
     except NotFound:
         raise Http404("No such return.") from None
-
-
-def returns_context(user: User, order: Order, forms: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the returns section needs; the order page includes the section with it."""
-    lines = orders.order_lines(order=order)
-    for line in lines:
-        line.returnable = returns.returnable_quantity(line)  # type: ignore[attr-defined]
-    forms = forms or {}
-    return {
-        "order": order,
-        "lines": lines,
-        "returns": list(returns.return_list_for_order(order=order)),
-        "return_form": forms.get("return") or ReturnForm(lines=[line for line in lines if line.returnable > 0]),  # type: ignore[attr-defined]
-        "refund_form": forms.get("refund") or RefundForm(),
-        "refund_for": forms.get("refund_for"),
-        "may_edit": policies.can_edit(user, order),
-    }
 
 
 @login_required
@@ -96,8 +82,8 @@ def return_create(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Return recorded."))
-            return redirect("sales:order_returns", pk=pk)
-    return order_returns(request, pk, forms={"return": form})
+            return _back_to_order(pk)
+    return order_detail(request, pk, return_forms={"return": form})
 
 
 @login_required
@@ -114,8 +100,8 @@ def return_refund(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Refunded: the invoice is credited."))
-            return redirect("sales:order_returns", pk=found.line.order_id)
-    return order_returns(request, found.line.order_id, forms={"refund": form, "refund_for": found.pk})
+            return _back_to_order(found.line.order_id)
+    return order_detail(request, found.line.order_id, return_forms={"refund": form, "refund_for": found.pk})
 
 
 @login_required
@@ -128,4 +114,8 @@ def return_reject(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("Return rejected."))
-    return redirect("sales:order_returns", pk=found.line.order_id)
+    return _back_to_order(found.line.order_id)
+
+
+def _back_to_order(order_id: int) -> HttpResponse:
+    return redirect(reverse("sales:order_detail", args=[order_id]) + "#order-returns")
