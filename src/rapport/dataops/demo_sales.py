@@ -1,4 +1,4 @@
-"""The demo's sales story around Mr Zhang's company: its contracts (one nearing its end) and the X-200 order he
+"""The demo's sales story around Mr Zhang's company: its contracts (one nearing its end, one expired) and the X-200 order he
 sends back, with a return waiting for a refund. Written through the sales services, like any other door."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import datetime as dt
 from rapport.core.models import User
 from rapport.customers.models import Account
 from rapport.sales.billing import invoice_issue, payment_record
+from rapport.sales.contract_terms import contracts_roll_over
 from rapport.sales.contracts import contract_create
 from rapport.sales.orders import order_place, order_set_status
 from rapport.sales.returns import return_request
@@ -39,6 +40,8 @@ def sales_story(*, account: Account, today: dt.date) -> None:
             },
             via="cli",
         )
+    # The lease ended a month ago: what the daily job would have done since, so the demo shows it expired.
+    contracts_roll_over(today=today)
     line = {"description": "笔记本电脑 X-200", "unit_price": "5999.00", "quantity": "1", "tax_rate": "13"}
     order = order_place(actor=owner, data={"account_id": account.pk, "currency": "CNY", "channel": "phone", "lines": [line]}, via="cli")
     order = order_set_status(actor=owner, order=order, status="shipped", via="cli")

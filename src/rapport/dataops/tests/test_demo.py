@@ -148,6 +148,8 @@ def test_the_stories_are_there(loaded: dict[str, int]) -> None:
 
     ends = {c.title: (c.end_date - anchor.date()).days for c in Contract.objects.filter(account=zhang.account)}
     assert ends == {"年度维护合同": 25, "X-200 延保服务": 205, "办公设备租赁": -30}
+    statuses = dict(Contract.objects.filter(account=zhang.account).values_list("title", "status"))
+    assert statuses == {"年度维护合同": "active", "X-200 延保服务": "active", "办公设备租赁": "ended"}
     [returned] = OrderReturn.objects.filter(line__order__account=zhang.account)
     assert (returned.status, returned.refund_amount, returned.line.order.status) == ("requested", Decimal("6778.87"), "shipped")
     from rapport.sales.models import Invoice
