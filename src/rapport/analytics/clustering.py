@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -99,7 +100,11 @@ def _features(rows: dict[str, npt.NDArray[Any]], clv: npt.NDArray[np.float64] | 
 
 
 def choose_k(
-    features: npt.NDArray[np.float64], *, k_range: tuple[int, int] = K_RANGE, seed: int = SEED
+    features: npt.NDArray[np.float64],
+    *,
+    k_range: tuple[int, int] = K_RANGE,
+    seed: int = SEED,
+    on_k: Callable[[int], None] | None = None,
 ) -> tuple[int, dict[int, float], npt.NDArray[np.int64]]:
     """The k of the best silhouette in the range (bounded by the number of distinct points), its labels and every k's score."""
     distinct = len(np.unique(features, axis=0))
@@ -113,6 +118,8 @@ def choose_k(
         labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(features)
         score = float(silhouette_score(features, labels, sample_size=sample, random_state=seed))
         scores[k] = round(score, 4)
+        if on_k is not None:
+            on_k(k)
         if best is None or score > best[0] + 1e-9:
             best = (score, k, labels.astype(np.int64))
     assert best is not None
@@ -162,10 +169,17 @@ def segments_fit(
     seed: int = SEED,
     write: bool = True,
     fitted_at: datetime | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> SegmentFit:
-    """Fit the clusters, write each account's cluster to its profile (unless ``write`` is off) and keep the fit."""
+    """Fit the clusters, write each account's cluster to its profile (unless ``write`` is off) and keep the fit.
+
+    ``progress(step, done, total)`` hears of each step: reading, each k tried, writing.
+    """
     if k_range[0] < 2 or k_range[1] < k_range[0]:
         raise ValueError(f"--k-min/--k-max: need 2 <= k-min <= k-max, got {k_range[0]}..{k_range[1]}")
+    total = k_range[1] - k_range[0] + 4
+    report = progress or (lambda step, done, total: None)
+    report("reading", 0, total)
     warehouse = warehouse or open_warehouse()
     fitted_at = fitted_at or timezone.now()
     as_of = as_of or timezone.localdate(fitted_at)
@@ -179,7 +193,8 @@ def segments_fit(
     if clv_by_account and all(int(a) in clv_by_account for a in rows["account_id"]):
         clv = np.array([float(clv_by_account[int(a)]) for a in rows["account_id"]], dtype=np.float64)
     names, features = _features(rows, clv)
-    k, scores, labels = choose_k(features, k_range=k_range, seed=seed)
+    report("k-means", 1, total)
+    k, scores, labels = choose_k(features, k_range=k_range, seed=seed, on_k=lambda k: report(f"k = {k}", 2 + k - k_range[0], total))
     profiles, numbers = _profiles(rows, labels, clv)
     fit = SegmentFit(
         as_of=as_of.isoformat(),
@@ -193,6 +208,7 @@ def segments_fit(
         accounts=len(numbers),
     )
     if write:
+        report("writing", total - 1, total)
         by_number = {p.cluster: p.name_key for p in profiles}
         customer_profiles_write(
             rows=(

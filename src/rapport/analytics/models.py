@@ -15,21 +15,46 @@ class WarehouseBuildStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-class WarehouseBuild(TimeStampedModel):
-    """One run of the warehouse build; the task updates its progress so the analytics page can show it."""
+class TrackedRun(TimeStampedModel):
+    """Long work run by the worker: its status and progress, which the page polls while it runs."""
 
-    full = models.BooleanField(_("full rebuild"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=WarehouseBuildStatus.choices, default=WarehouseBuildStatus.QUEUED)
     requested_by = models.ForeignKey(
         "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("requested by")
     )
-    version = models.CharField(_("warehouse version"), max_length=20, blank=True)
     step = models.CharField(_("current step"), max_length=60, blank=True)
-    rows_total = models.BigIntegerField(_("rows to extract"), default=0)
-    rows_done = models.BigIntegerField(_("rows extracted"), default=0)
     error = models.TextField(_("error"), blank=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def progress_counts(self) -> tuple[int, int]:
+        """(done, total) in the run's own unit."""
+        raise NotImplementedError
+
+    @property
+    def percent(self) -> int:
+        if self.status == WarehouseBuildStatus.SUCCEEDED:
+            return 100
+        done, total = self.progress_counts()
+        if not total:
+            return 0
+        return min(99, done * 100 // total)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (WarehouseBuildStatus.QUEUED, WarehouseBuildStatus.RUNNING)
+
+
+class WarehouseBuild(TrackedRun):
+    """One run of the warehouse build; the task updates its progress so the analytics page can show it."""
+
+    full = models.BooleanField(_("full rebuild"), default=False)
+    version = models.CharField(_("warehouse version"), max_length=20, blank=True)
+    rows_total = models.BigIntegerField(_("rows to extract"), default=0)
+    rows_done = models.BigIntegerField(_("rows extracted"), default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -39,17 +64,28 @@ class WarehouseBuild(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.pk} {self.status}"
 
-    @property
-    def percent(self) -> int:
-        if self.status == WarehouseBuildStatus.SUCCEEDED:
-            return 100
-        if not self.rows_total:
-            return 0
-        return min(99, self.rows_done * 100 // self.rows_total)
+    def progress_counts(self) -> tuple[int, int]:
+        return self.rows_done, self.rows_total
 
-    @property
-    def is_active(self) -> bool:
-        return self.status in (WarehouseBuildStatus.QUEUED, WarehouseBuildStatus.RUNNING)
+
+class SegmentationRun(TrackedRun):
+    """One fit of the clusters, requested from the clusters page or the schedule and run by the worker."""
+
+    steps_total = models.PositiveSmallIntegerField(_("steps"), default=0)
+    steps_done = models.PositiveSmallIntegerField(_("steps done"), default=0)
+    k = models.PositiveSmallIntegerField(_("segments found"), null=True, blank=True)
+    accounts = models.PositiveIntegerField(_("customers segmented"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("segmentation run")
+        verbose_name_plural = _("segmentation runs")
+
+    def __str__(self) -> str:
+        return f"segmentation {self.pk} {self.status}"
+
+    def progress_counts(self) -> tuple[int, int]:
+        return self.steps_done, self.steps_total
 
 
 class ChurnModelRun(TimeStampedModel):

@@ -1,4 +1,4 @@
-"""Background work of the analytics app: the warehouse build, on request and nightly; the nightly churn refresh."""
+"""Background work of the analytics app: the warehouse build and the segmentation, on request and nightly; the nightly churn refresh."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import time
 from django_tasks import task
 
 from rapport.analytics.engine import WarehouseMissing
+from rapport.analytics.segment_runs import segments_fit_request, segments_fit_run
 from rapport.analytics.warehouse.runs import warehouse_build_request, warehouse_build_run
 from rapport.common.errors import ValidationFailed
 from rapport.core.jobs.scheduler import PeriodicJob, schedule
@@ -76,3 +77,19 @@ def credit_refresh_accounts(account_ids: list[int]) -> int:
     from rapport.analytics.credit import credit_refresh
 
     return credit_refresh(account_ids=account_ids).written
+
+
+@task()
+def fit_segments(run_id: int) -> int:
+    """Run one requested segmentation (returns the segments found, 0 when it could not fit); a repeat does nothing."""
+    run = segments_fit_run(run_id=run_id)
+    return run.k or 0 if run is not None else 0
+
+
+@task()
+def nightly_segments_fit() -> int:
+    """Queue the nightly segmentation, after the build and the churn refresh wrote the night's CLV (returns the run's id)."""
+    return segments_fit_request(actor=None).pk
+
+
+schedule.register(PeriodicJob(name="segments-fit", task=nightly_segments_fit, daily_at=time(4, 15)))

@@ -19,6 +19,8 @@ urlpatterns = [
     path("olap/export.<str:fmt>", olap_views.explorer_export, name="olap_export"),
     path("olap/customers/", olap_views.cell_customers, name="olap_customers"),
     path("clusters/", cluster_views.clusters, name="clusters"),
+    path("clusters/fit/", cluster_views.clusters_fit, name="clusters_fit"),
+    path("clusters/progress/", cluster_views.clusters_progress, name="clusters_progress"),
     path("credit/", credit_views.credit_accounts, name="credit"),
     path("accounts/<int:account_id>/credit/", credit_views.account_credit, name="account_credit"),
 ]

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from rapport.analytics.crosssell import cross_sell_refresh
 from rapport.analytics.engine import open_warehouse
 from rapport.analytics.models import WarehouseBuild, WarehouseBuildStatus
 from rapport.analytics.scoring import customers_score
+from rapport.analytics.tracked_runs import tracked_run_finish, tracked_run_request, tracked_run_start
 from rapport.analytics.warehouse.build import WarehouseBusy, warehouse_build
 from rapport.common.errors import PermissionDenied
 from rapport.core.models import Role, User
@@ -26,8 +25,6 @@ from rapport.core.models import Role, User
 logger = logging.getLogger(__name__)
 
 SAVE_EVERY_SECONDS = 1.0
-# A build whose row says RUNNING but has not moved for this long was lost with its worker.
-STALLED_AFTER = timedelta(hours=6)
 BUILDERS = {Role.ADMINISTRATOR, Role.ANALYST}
 
 
@@ -41,26 +38,14 @@ def warehouse_build_request(*, actor: User | None, full: bool = False) -> Wareho
         raise PermissionDenied("Only administrators and analysts may build the warehouse.")
     from rapport.analytics.tasks import build_warehouse
 
-    with transaction.atomic():
-        active = WarehouseBuild.objects.select_for_update().filter(
-            status__in=[WarehouseBuildStatus.QUEUED, WarehouseBuildStatus.RUNNING], updated_at__gte=timezone.now() - STALLED_AFTER
-        )
-        running = active.first()
-        if running is not None:
-            return running
-        build = WarehouseBuild.objects.create(full=full, requested_by=actor)
-        transaction.on_commit(lambda: build_warehouse.enqueue(build_id=build.pk))
-    return build
+    return tracked_run_request(WarehouseBuild, actor=actor, enqueue=lambda build_id: build_warehouse.enqueue(build_id=build_id), full=full)
 
 
 def warehouse_build_run(*, build_id: int) -> dict[str, Any] | None:
     """Run a requested build then score the customers on it, saving progress; safe to repeat."""
-    build = WarehouseBuild.objects.filter(pk=build_id).first()
-    if build is None or build.status in (WarehouseBuildStatus.SUCCEEDED, WarehouseBuildStatus.FAILED):
+    build = tracked_run_start(WarehouseBuild, run_id=build_id)
+    if build is None:
         return None
-    build.status = WarehouseBuildStatus.RUNNING
-    build.started_at = timezone.now()
-    build.save(update_fields=["status", "started_at", "updated_at"])
     last_save = 0.0
     counts = (0, 0)
 
@@ -93,11 +78,8 @@ def warehouse_build_run(*, build_id: int) -> dict[str, Any] | None:
 
 
 def _finish(build_id: int, status: str, *, error: str = "", version: str = "") -> None:
-    values: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "updated_at": timezone.now(), "error": error[:2000]}
-    if version:
-        values["version"] = version
-        values["step"] = "done"
-    WarehouseBuild.objects.filter(pk=build_id).update(**values)
+    values: dict[str, Any] = {"version": version, "step": "done"} if version else {}
+    tracked_run_finish(WarehouseBuild, run_id=build_id, status=status, error=error, **values)
 
 
 def warehouse_build_latest() -> WarehouseBuild | None:
