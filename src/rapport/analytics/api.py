@@ -1,4 +1,5 @@
-"""Analytics over REST: the OLAP pivot (the explorer's query builder) and credit behaviour (the credit page's list)."""
+"""Analytics over REST: the OLAP pivot (the explorer's query builder), credit behaviour (the credit page's list)
+and the executive dashboards (the same builders as their pages)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import Field
 
 from rapport.analytics.credit import credit_breakdown
 from rapport.analytics.credit_list import PAGE_ROWS, CreditFilter, credit_page_for_user
+from rapport.analytics.dashboards.registry import BOARDS, dashboard_for_user
 from rapport.analytics.olap_views import olap_run
 from rapport.common.ninja import Id
 from rapport.common.pagination import MAX_PAGE_SIZE
@@ -150,3 +152,63 @@ def credit_detail(request: HttpRequest, account_id: Id) -> SimpleNamespace:
         base_currency=base_currency(),
         points=breakdown.points if breakdown else None,
     )
+
+
+class DashboardParams(Schema):
+    period: str | None = Field(None, description="month, quarter, year or 12m (the last 12 months, the default)")
+
+
+class PeriodOut(Schema):
+    key: str
+    label: str
+    start: str = Field(description="First day (ISO date)")
+    end: str = Field(description="Last day (ISO date)")
+
+
+class TileOut(Schema):
+    key: str
+    label: str
+    value: float | None = Field(description="Null when there is no figure yet (never a made-up zero)")
+    unit: str = Field(description="money (in the dashboard's currency), percent, or empty for a count")
+    hint: str
+
+
+class ChartOut(Schema):
+    key: str
+    title: str
+    kind: str = Field(description="bar, hbar, line, pie or heatmap")
+    categories: list[str]
+    series: list[dict[str, Any]] = Field(description="Each {name, data[, kind, stack]}; a heatmap's data are [x, y, value] cells")
+    unit: str
+    note: str
+    rows: list[str] = Field(description="A heatmap's y axis")
+
+
+class DashboardOut(Schema):
+    name: str
+    title: str
+    period: PeriodOut
+    currency: str
+    whole_base: bool = Field(description="True when the figures cover the whole base (analysts, administrators)")
+    tiles: list[TileOut]
+    charts: list[ChartOut]
+    pending: list[str] = Field(description="What the data cannot show yet, and which app brings it")
+    warehouse_version: str | None = Field(description="null: live figures only; empty: no warehouse built yet")
+
+
+def _dashboard_route(name: str) -> None:
+    def get_dashboard(request: HttpRequest, params: Query[DashboardParams]) -> dict[str, Any]:  # type: ignore[type-arg]
+        return dashboard_for_user(user=actor_of(request), name=name, period=params.period).as_json()
+
+    router.get(
+        f"/analytics/dashboards/{name}",
+        response=DashboardOut,
+        summary=f"The {name} dashboard: KPI tiles and chart series",
+        operation_id=f"dashboard_{name}",
+        description="Figures over the whole base for analysts and administrators; over their team's records for managers, "
+        "their own for everyone else. A bad period is a 422 naming it.",
+    )(get_dashboard)
+
+
+for _name in BOARDS:
+    _dashboard_route(_name)

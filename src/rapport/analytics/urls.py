@@ -1,6 +1,7 @@
 from django.urls import path
 
-from rapport.analytics import churn_views, cluster_views, credit_views, olap_views, views
+from rapport.analytics import churn_views, cluster_views, credit_views, dashboard_views, olap_views, views
+from rapport.analytics.dashboards.registry import BOARDS
 
 app_name = "analytics"
 
@@ -23,4 +24,5 @@ urlpatterns = [
     path("clusters/progress/", cluster_views.clusters_progress, name="clusters_progress"),
     path("credit/", credit_views.credit_accounts, name="credit"),
     path("accounts/<int:account_id>/credit/", credit_views.account_credit, name="account_credit"),
+    *(path(f"dashboards/{name}/", dashboard_views.dashboard, {"name": name}, name=f"dashboard_{name}") for name in BOARDS),
 ]

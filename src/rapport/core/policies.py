@@ -154,3 +154,31 @@ def visible_user_ids(user: User) -> Iterable[int] | None:
     """Users whose names a user may pick as owners; None means all."""
     kind, _, user_ids = _scope(user)
     return None if kind == "all" else user_ids
+
+
+# Dashboards add up figures. Analysts and administrators read the whole base's figures (their work is
+# the whole base, and an analyst outside any team would otherwise see nothing); everyone else's figures
+# cover what they may see, so a manager's dashboard is their team's and a rep's their own.
+FIGURES_OF_ALL = {Role.ADMINISTRATOR, Role.ANALYST}
+
+
+def figures_q(user: User, *, prefix: str = "") -> Q | None:
+    """The filter on owner/team fields of the records whose figures a user's dashboards add up; None means all."""
+    if user.is_administrator or user.role in FIGURES_OF_ALL:
+        return None
+    return ownership_q(user, prefix=prefix)
+
+
+def restrict_figures(queryset: QuerySet[M], user: User, *, prefix: str = "") -> QuerySet[M]:
+    """The rows of ``queryset`` that count in ``user``'s dashboards (see ``figures_q``)."""
+    if not user.is_active:
+        return queryset.none()
+    condition = figures_q(user, prefix=prefix)
+    return queryset if condition is None else queryset.filter(condition)
+
+
+def figures_user_ids(user: User) -> Iterable[int] | None:
+    """Users whose quotas count in ``user``'s dashboards; None means all."""
+    if user.is_administrator or user.role in FIGURES_OF_ALL:
+        return None
+    return visible_user_ids(user)

@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from rapport.common.errors import ValidationFailed
 from rapport.core import policies
 from rapport.core.models import User
-from rapport.customers.models import Account, CustomerProfile
+from rapport.customers.models import Account, ChurnBand, CustomerProfile
 
 BATCH_ROWS = 2_000
 CREDIT_FIELDS = (
@@ -134,3 +134,36 @@ def customer_profile_values(*, field: str, limit: int | None = None) -> list[tup
 def customer_profile_list_for_user(*, user: User) -> QuerySet[CustomerProfile]:
     """The profiles of the accounts ``user`` may see, with the account and its owner (per-customer score lists)."""
     return policies.restrict(CustomerProfile.objects.all(), user, prefix="account__").select_related("account", "account__owner")
+
+
+def customer_profile_figures(*, user: User, clv_bounds: tuple[int, ...]) -> dict[str, Any]:
+    """Counts over the profiles whose figures ``user`` adds up (``policies.figures_q``), in two queries:
+    scored, VIP, banded by churn risk, per churn band, per CLV band (``clv_bounds`` are upper bounds; a
+    last band holds the rest) and per RFM segment."""
+    profiles = policies.restrict_figures(CustomerProfile.objects.order_by(), user, prefix="account__")
+    clv_bands: dict[str, Any] = {}
+    low: int | None = None
+    for index, high in enumerate((*clv_bounds, None)):
+        condition = Q(clv__isnull=False)
+        if low is not None:
+            condition &= Q(clv__gte=low)
+        if high is not None:
+            condition &= Q(clv__lt=high)
+        clv_bands[f"clv_{index}"] = Count("id", filter=condition)
+        low = high
+    totals = profiles.aggregate(
+        scored=Count("id", filter=~Q(rfm_segment="")),
+        vip=Count("id", filter=Q(is_vip=True)),
+        banded=Count("id", filter=~Q(churn_band="")),
+        **{f"band_{band.value}": Count("id", filter=Q(churn_band=band.value)) for band in ChurnBand},
+        **clv_bands,
+    )
+    segments = dict(profiles.exclude(rfm_segment="").values_list("rfm_segment").annotate(n=Count("id")))
+    return {
+        "scored": totals["scored"],
+        "vip": totals["vip"],
+        "banded": totals["banded"],
+        "bands": {band.value: totals[f"band_{band.value}"] for band in ChurnBand},
+        "clv": [totals[f"clv_{index}"] for index in range(len(clv_bounds) + 1)],
+        "segments": segments,
+    }

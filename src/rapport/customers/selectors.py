@@ -67,6 +67,34 @@ def lead_get_for_user(*, user: User, lead_id: int) -> Lead:
     return found
 
 
+# The records whose figures a user's dashboards add up (``policies.figures_q``): the whole base for
+# analysts and administrators, what they may see for everyone else. Counts only: never a door to a record.
+
+
+def account_figures_for_user(*, user: User) -> QuerySet[Account]:
+    return policies.restrict_figures(Account.objects.all(), user)
+
+
+def contact_figures_for_user(*, user: User) -> QuerySet[Contact]:
+    return policies.restrict_figures(Contact.objects.all(), user)
+
+
+def lead_figures_for_user(*, user: User) -> QuerySet[Lead]:
+    return policies.restrict_figures(Lead.objects.all(), user)
+
+
+def interaction_figures_for_user(*, user: User) -> QuerySet[Interaction]:
+    """Interactions with a customer (account, contact or lead) whose figures the user adds up."""
+    if not user.is_active:
+        return Interaction.objects.none()
+    by_account = policies.figures_q(user, prefix="account__")
+    by_contact = policies.figures_q(user, prefix="contact__")
+    by_lead = policies.figures_q(user, prefix="lead__")
+    if by_account is None or by_contact is None or by_lead is None:
+        return Interaction.objects.all()
+    return Interaction.objects.filter(by_account | by_contact | by_lead)
+
+
 def visible_account(user: User, account_id: int) -> Account | None:
     return policies.restrict(Account.objects.all(), user).filter(pk=account_id).first()
 

@@ -29,8 +29,8 @@ from rapport.common.money import Money
 from rapport.core.models import Team, User
 from rapport.core.selectors import base_currency, rate_to_base
 from rapport.sales import selectors
-from rapport.sales.models import ForecastCategory, Opportunity, OpportunityStatus, Pipeline
-from rapport.sales.quotas import quota_list_for_user
+from rapport.sales.models import ForecastCategory, Opportunity, OpportunityStatus, Pipeline, Quota
+from rapport.sales.quotas import quota_figures_for_user, quota_list_for_user
 
 PERIODS = ("month", "quarter")
 GROUPS = {"owner": "owner_id", "team": "team_id", "pipeline": "pipeline_id", "none": None}
@@ -60,7 +60,10 @@ class PeriodStart(Func):
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         if self.period == "quarter":
-            template = "date(%(expressions)s, 'start of month', '-' || ((CAST(strftime('%%m', %(expressions)s) AS INTEGER) - 1) %% 3) || ' months')"
+            # No '%' in the SQL (strftime's format, the modulo operator): Django's debug cursor formats the
+            # statement with ``sql % params``, which a literal '%m' breaks. Dates are 'YYYY-MM-DD' text here.
+            month = "(CAST(substr(%(expressions)s, 6, 2) AS INTEGER) - 1)"
+            template = f"date(%(expressions)s, 'start of month', '-' || ({month} - 3 * ({month} / 3)) || ' months')"
         else:
             template = "date(%(expressions)s, 'start of month')"
         return self.as_sql(compiler, connection, template=template, **extra)
@@ -167,9 +170,10 @@ def _names(group_by: str, ids: Iterable[int | None]) -> dict[int | None, str]:
 
 
 def _scoped(
-    user: User, *, start: dt.date, end: dt.date, owner_id: int | None, team_id: int | None, pipeline_id: int | None
+    user: User, *, start: dt.date, end: dt.date, owner_id: int | None, team_id: int | None, pipeline_id: int | None, figures: bool
 ) -> QuerySet[Opportunity]:
-    qs = selectors.opportunity_list_for_user(user=user).filter(expected_close_date__gte=start, expected_close_date__lt=end)
+    deals = selectors.opportunity_figures_for_user(user=user) if figures else selectors.opportunity_list_for_user(user=user)
+    qs = deals.filter(expected_close_date__gte=start, expected_close_date__lt=end)
     for name, value in (("owner_id", owner_id), ("team_id", team_id), ("pipeline_id", pipeline_id)):
         if value is not None:
             qs = qs.filter(**{name: value})
@@ -186,12 +190,17 @@ def forecast(
     owner_id: int | None = None,
     team_id: int | None = None,
     pipeline_id: int | None = None,
+    figures: bool = False,
 ) -> Forecast:
-    """The forecast for deals expected to close from ``start`` up to (not including) ``end``."""
+    """The forecast for deals expected to close from ``start`` up to (not including) ``end``.
+
+    With ``figures``, over the deals and quotas the user's dashboards add up (``policies.figures_q``)
+    instead of the deals they may open.
+    """
     _check(period, group_by)
     start = period_start(start, period)
     key = GROUPS[group_by]
-    qs = _scoped(user, start=start, end=end, owner_id=owner_id, team_id=team_id, pipeline_id=pipeline_id)
+    qs = _scoped(user, start=start, end=end, owner_id=owner_id, team_id=team_id, pipeline_id=pipeline_id, figures=figures)
     grouped = (
         qs.values(bucket=PeriodStart(F("expected_close_date"), period=period), cur=F("currency"), **({"group": F(key)} if key else {}))
         .annotate(
@@ -220,8 +229,9 @@ def forecast(
         row.open_count += item["open_count"]
         row.won_count += item["won_count"]
     if group_by in ("owner", "team", "none") and pipeline_id is None:
+        quotas = quota_figures_for_user(user=user) if figures else quota_list_for_user(user=user)
         _add_quotas(
-            rows, user=user, start=start, end=end, period=period, group_by=group_by, owner_id=owner_id, team_id=team_id, convert=convert
+            rows, quotas, start=start, end=end, period=period, group_by=group_by, owner_id=owner_id, team_id=team_id, convert=convert
         )
     names = _names(group_by, [g for _, g in rows])
     result = Forecast(period=period, group_by=group_by, currency=convert.base)
@@ -234,8 +244,8 @@ def forecast(
 
 def _add_quotas(
     rows: dict[tuple[dt.date, int | None], ForecastRow],
+    quotas: QuerySet[Quota],
     *,
-    user: User,
     start: dt.date,
     end: dt.date,
     period: str,
@@ -245,7 +255,7 @@ def _add_quotas(
     convert: Converter,
 ) -> None:
     """Quotas whose whole range lies inside one period count for that period (a quarter's quota is not split into months)."""
-    quotas = quota_list_for_user(user=user).filter(period_start__gte=start, period_end__lt=end)
+    quotas = quotas.filter(period_start__gte=start, period_end__lt=end)
     if owner_id is not None:
         quotas = quotas.filter(user_id=owner_id)
     if team_id is not None:

@@ -35,6 +35,13 @@ def quota_list_for_user(*, user: User) -> QuerySet[Quota]:
     return qs.order_by("period_start", "user__username", "id") if ids is None else qs.filter(user_id__in=list(ids))
 
 
+def quota_figures_for_user(*, user: User) -> QuerySet[Quota]:
+    """Quotas that count in the user's dashboards (``policies.figures_user_ids``)."""
+    ids = policies.figures_user_ids(user)
+    qs = Quota.objects.select_related("user")
+    return qs if ids is None else qs.filter(user_id__in=list(ids))
+
+
 def quota_set(*, actor: User, user_id: int, period_start: Any, period_end: Any, amount: Any, currency: str, via: str = "web") -> Quota:
     """Set (or replace) a rep's quota for a period."""
     rep = User.objects.filter(pk=user_id, is_active=True).first()

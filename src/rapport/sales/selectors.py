@@ -53,6 +53,11 @@ def opportunity_list_for_user(*, user: User) -> QuerySet[Opportunity]:
     return policies.restrict(Opportunity.objects.all(), user).select_related("account", "owner", "team", "pipeline", "stage")
 
 
+def opportunity_figures_for_user(*, user: User) -> QuerySet[Opportunity]:
+    """The deals whose figures the user's dashboards add up (``policies.figures_q``); counts only, never a door to a deal."""
+    return policies.restrict_figures(Opportunity.objects.all(), user)
+
+
 def opportunity_get_for_user(*, user: User, opportunity_id: int) -> Opportunity:
     found = opportunity_list_for_user(user=user).select_related("primary_contact", "partner").filter(pk=opportunity_id).first()
     if found is None:

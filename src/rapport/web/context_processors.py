@@ -43,6 +43,7 @@ NAVIGATION = (
     NavItem("service", _("Service"), None, section="work"),
     NavItem("loyalty", _("Loyalty"), None, section="work"),
     NavItem("analytics", _("Analytics"), "analytics:overview", section="insight"),
+    NavItem("dashboards", _("Dashboards"), "analytics:dashboard_sales", section="insight"),
     NavItem("automation", _("Automation"), None, section="insight"),
     NavItem("data", _("Data"), None, section="insight"),
     NavItem("admin", _("Admin"), "admin:index", section="insight", admin_only=True),
