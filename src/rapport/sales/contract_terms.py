@@ -81,12 +81,12 @@ def contract_roll_over(*, contract_id: int, today: dt.date) -> str | None:
             start, end = _next_terms(contract, today)
             save_if_version(contract, expected_version=contract.version, fields={"start_date": start, "end_date": end})
             outcome = "renewed"
-            subject = f"Contract {contract.number} {contract.title} renewed automatically: {start.isoformat()} to {end.isoformat()}"
+            subject = f"Contract {contract.title} renewed automatically: {start.isoformat()} to {end.isoformat()}"
             body = f"Renewal terms: {contract.renewal_terms or '-'}"
         else:
             save_if_version(contract, expected_version=contract.version, fields={"status": ContractStatus.ENDED})
             outcome = "ended"
-            subject = f"Contract {contract.number} {contract.title} expired on {contract.end_date.isoformat()}"
+            subject = f"Contract {contract.title} expired on {contract.end_date.isoformat()}"
             body = "It does not renew automatically; renew it from the contract page to continue."
         after = {name: getattr(contract, name) for name in AUDITED}
         audit_record(actor=None, action=AuditAction.UPDATE, record=contract, changes=diff(before, after), via="job")
