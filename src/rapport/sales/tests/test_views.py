@@ -121,6 +121,21 @@ def test_board_renders_columns_with_totals_in_constant_queries(users, client_for
     }
 
 
+def test_board_cards_show_the_deal_escaped_with_grouped_amount_local_date_and_owner_initials(users, client_for, make_deal):
+    deal = make_deal(users["north_rep"], name='<img src=x onerror="alert(1)"> & Co', amount="1234567.50", expected_close_date="2026-03-15")
+    client = client_for(users["north_rep"])
+    html = client.get("/sales/").content.decode()
+    card = html[html.index(f'id="deal-{deal.pk}"') : html.index("</li>", html.index(f'id="deal-{deal.pk}"'))]
+    assert f'data-version="1" data-move-url="/sales/opportunities/{deal.pk}/move/"' in card
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co" in card and "<img" not in card
+    assert "1,234,568 CNY" in card  # rounded half up to whole units, grouped
+    assert '<time datetime="2026-03-15">' in card
+    assert f'title="{users["north_rep"]}"' in card
+    users["north_rep"].__class__.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
+    chinese = client.get("/sales/").content.decode()
+    assert "<time datetime=\"2026-03-15\">2026年3月15日</time>" in chinese
+
+
 def test_a_dropped_card_is_moved_and_both_columns_refreshed(users, client_for, make_deal, stages):
     deal = make_deal(users["north_rep"], amount="250")
     client = client_for(users["north_rep"])
