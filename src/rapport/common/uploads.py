@@ -22,6 +22,7 @@ The promises (docs/security.md, "Uploads"):
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
 import unicodedata
@@ -139,6 +140,22 @@ def _sniff(head: bytes) -> Kind | None:
     if head.startswith(b"PK\x03\x04"):
         return DOCX  # which of the two is decided by its parts
     return None
+
+
+def sniff_label(data: bytes) -> str:
+    """What some bytes are, judged by content only, in words ("a PDF document"); never the sender's claim."""
+    kind = _sniff(data[:16])
+    if kind is None and data and b"\x00" not in data[:4096]:
+        try:
+            # Not final: a character cut at the 4 KB mark is not an error.
+            codecs.getincrementaldecoder("utf-8")().decode(data[:4096], final=False)
+        except UnicodeDecodeError:
+            pass
+        else:
+            kind = TEXT
+    if kind is DOCX:
+        return "a zip archive (perhaps a Word or Excel file)"
+    return kind.label if kind is not None else "a file of unknown type"
 
 
 def _unsafe_member(name: str) -> bool:

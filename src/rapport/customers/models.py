@@ -4,6 +4,7 @@ and the interaction timeline."""
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -180,7 +181,11 @@ class ContactPoint(TimeStampedModel):
 
     class Meta:
         ordering = ["-is_primary", "id"]
-        indexes = [models.Index(fields=["kind", "normalised"], name="contact_point_lookup_idx")]
+        indexes = [
+            models.Index(fields=["kind", "normalised"], name="contact_point_lookup_idx"),
+            # Inbound mail finds its sender whatever the case of the local part (ZHANG@ is zhang@).
+            models.Index(Lower("normalised"), name="contact_point_email_ci_idx", condition=models.Q(kind="email")),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

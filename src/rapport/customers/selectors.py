@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models.functions import Lower
 
 from rapport.common.errors import NotFound
 from rapport.common.phones import phone_search_key
@@ -117,6 +118,29 @@ def lead_handed_over(*, user: User, lead_id: int) -> User | None:
 
 def visible_lead(user: User, lead_id: int) -> Lead | None:
     return policies.restrict(Lead.objects.all(), user).filter(pk=lead_id).first()
+
+
+def customer_by_email_for_user(*, user: User, address: str) -> Contact | Lead | Account | None:
+    """The visible record that has this email address, case-insensitively: a contact, else a lead, else an account.
+
+    Several with the same address: the oldest (lowest id), so the choice is stable.
+    A converted lead gives way to the contact it became, which carries its address.
+    """
+    points = ContactPoint.objects.annotate(address_ci=Lower("normalised")).filter(
+        kind=ContactPointKind.EMAIL, address_ci=address.strip().lower()
+    )
+    contact = policies.restrict(Contact.objects.all(), user).filter(pk__in=points.values("contact_id")).order_by("id").first()
+    if contact is not None:
+        return contact
+    lead = (
+        policies.restrict(Lead.objects.all(), user)
+        .filter(pk__in=points.values("lead_id"), converted_at__isnull=True)
+        .order_by("id")
+        .first()
+    )
+    if lead is not None:
+        return lead
+    return policies.restrict(Account.objects.all(), user).filter(pk__in=points.values("account_id")).order_by("id").first()
 
 
 def interaction_list_for_user(*, user: User) -> QuerySet[Interaction]:

@@ -1,4 +1,4 @@
-"""Lead imports over REST: upload a file (a dry run or the real thing), then poll its status.
+"""Lead imports over REST (upload a file, a dry run or the real thing, then poll its status) and inbound mail.
 
 An import is seen only by the person who uploaded it (and administrators);
 anyone else gets 404. The uploaded file is never served back.
@@ -6,6 +6,7 @@ anyone else gets 404. The uploaded file is never served back.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Literal
 
@@ -15,10 +16,12 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from rapport.common.errors import ValidationFailed
+from rapport.common.mail_parse import max_mail_bytes
 from rapport.common.ninja import Id
 from rapport.core.selectors import actor_of
 from rapport.customers.lead_files import MAX_BYTES
 from rapport.dataops import lead_import
+from rapport.dataops.inbound_mail import inbound_mail_file
 from rapport.dataops.models import LeadImport
 
 router = Router(tags=["lead imports"])
@@ -157,3 +160,50 @@ def confirm_import(request: HttpRequest, import_id: Id) -> Any:
 )
 def get_import(request: HttpRequest, import_id: Id) -> Any:
     return _out(lead_import.lead_import_get_for_user(user=actor_of(request), import_id=import_id))
+
+
+class MailAttachmentOut(Schema):
+    filename: str = Field(description="The attachment's name, without any path or control characters")
+    kind: str = Field(description="What the bytes are, judged by their content")
+    size: int
+    kept: bool
+    reason: str
+
+
+class MailFiledOut(Schema):
+    outcome: Literal["filed", "duplicate", "skipped"] = Field(
+        description="filed: on the timeline now; duplicate: this Message-ID was filed before; skipped: machine-sent mail, not filed"
+    )
+    message_id: str
+    subject: str
+    sender: str
+    reason: str = Field(description="Why a message was skipped")
+    interaction_id: int | None = Field(description="The timeline entry, when you may see it")
+    account_id: int | None
+    contact_id: int | None
+    lead_id: int | None
+    created_lead: bool = Field(description="The sender was unknown and is now a lead")
+    attachments: list[MailAttachmentOut]
+    notes: list[str] = Field(description="What was repaired while reading: a guessed charset, a body cut short")
+
+
+@router.post(
+    "/mail/inbound",
+    response={200: MailFiledOut, 201: MailFiledOut},
+    summary="File an email (.eml) on the timeline",
+    operation_id="file_inbound_mail",
+    tags=["inbound mail"],
+    description=(
+        "Multipart upload of one RFC 5322 message. It is filed on the timeline of the contact, lead or account "
+        "whose email address sent it (case-insensitive); a reply in a conversation already filed joins its customer; "
+        "an unknown sender becomes a lead (source 'Email'). Machine-sent mail (auto-replies, lists, bounces) is "
+        "skipped. 201 when filed, 200 when already filed (same Message-ID) or skipped; 422 naming `file` when the "
+        "message cannot be read or breaks a bound (size, header count or length, nesting)."
+    ),
+)
+def file_inbound_mail(request: HttpRequest, file: File[UploadedFile]) -> Status[Any]:  # type: ignore[type-arg]
+    limit = max_mail_bytes()
+    if file.size is not None and file.size > limit:
+        raise ValidationFailed.for_field("file", f"The message is larger than {limit // (1024 * 1024)} MB.")
+    result = inbound_mail_file(actor=actor_of(request), raw=file.read(limit + 1), via="api")
+    return Status(201 if result.outcome == "filed" else 200, asdict(result))

@@ -111,3 +111,39 @@ class LeadImportRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_import_id}:{self.row} {self.outcome}"
+
+
+class InboundMailOutcome(models.TextChoices):
+    FILED = "filed", _("Filed on the timeline")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class InboundMail(models.Model):
+    """One inbound email, by its Message-ID: the key that makes filing it twice a no-op.
+
+    Written in the same transaction as its interaction (and the lead a new
+    sender became), so an import or an SMTP delivery interrupted half-way
+    files each message once when it is run again.
+    """
+
+    message_id = models.CharField(max_length=255, unique=True)
+    # The root of the conversation it belongs to (the first References id, else In-Reply-To, else itself).
+    thread_id = models.CharField(max_length=255, db_index=True)
+    in_reply_to = models.CharField(max_length=255, blank=True)
+    sender = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=255)
+    received_at = models.DateTimeField(auto_now_add=True)
+    received_via = models.CharField(max_length=10)  # file, smtp, api
+    received_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(max_length=10, choices=InboundMailOutcome.choices)
+    reason = models.CharField(max_length=300, blank=True)
+    interaction = models.ForeignKey("customers.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_lead = models.ForeignKey("customers.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # [{filename, kind, size, kept, reason}]: what came attached and what became of it.
+    attachments = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.message_id

@@ -1,0 +1,232 @@
+"""Inbound email filed on the interaction timeline: one implementation for .eml files, SMTP and the API.
+
+``inbound_mail_file`` reads a message (``common.mail_parse``: bounded,
+hostile input refused with a reason), then:
+
+- **Known sender** (an email address on a contact, lead or account the
+  filing user sees, matched case-insensitively): the message becomes an
+  inbound email interaction on that record's timeline (a contact's also
+  shows on its account's).
+- **A reply in a known conversation** (its References or In-Reply-To name a
+  message already filed) from an address we do not know (a colleague of the
+  customer answering): it joins the conversation's customer.
+- **Unknown sender**: a new lead (source "Email", routed by the assignment
+  rules like any other lead, its owner gets the follow-up to-do) with the
+  message on its timeline. A CRM user expects a person who writes in for the
+  first time to show up as a lead to qualify, not in a separate inbox.
+- **Machine-sent mail** (auto-replies, mailing lists, bounces, no valid
+  sender) is not filed and creates no lead; it is recorded as skipped with
+  the reason, so it is not read again.
+- An address that belongs to a record the filing user may not see is not
+  filed either (no duplicate lead is made), and not remembered: file it again
+  as a user who sees the record.
+
+Each Message-ID is filed once (a message without one is keyed by a digest of
+its bytes): the interaction, the new lead and the ``InboundMail`` row commit
+together, so a run interrupted half-way and started again files nothing twice.
+Attachments are listed on the interaction (name, type judged by content,
+size) but their bytes are not kept: the timeline holds no files yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from rapport.common.errors import PermissionDenied
+from rapport.common.mail_parse import ParsedMail, parse_mail
+from rapport.core.models import User
+from rapport.customers import selectors as customer_selectors
+from rapport.customers import services as customer_services
+from rapport.customers.models import Account, Channel, ContactPoint, ContactPointKind, Direction, Lead
+from rapport.dataops.models import InboundMail, InboundMailOutcome
+from rapport.sales.assignment import lead_route
+
+ATTACHMENTS_NOT_KEPT = "not kept: the timeline holds no files yet"
+BODY_ROOM = 100_000  # interaction_log's bound on the body
+
+
+@dataclass(frozen=True)
+class MailFiled:
+    """What became of one message, for the door to show."""
+
+    outcome: str  # filed, duplicate, skipped
+    message_id: str
+    subject: str
+    sender: str
+    reason: str = ""
+    interaction_id: int | None = None
+    account_id: int | None = None
+    contact_id: int | None = None
+    lead_id: int | None = None
+    created_lead: bool = False
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _thread_id(parsed: ParsedMail) -> str:
+    if parsed.references:
+        return parsed.references[0]
+    return parsed.in_reply_to or parsed.message_id
+
+
+def _customer_of_thread(actor: User, parsed: ParsedMail) -> Account | Any | None:
+    """The customer an earlier message of this conversation was filed on, if the actor sees it."""
+    ids = {*parsed.references, parsed.in_reply_to} - {""}
+    if not ids:
+        return None
+    earlier = (
+        InboundMail.objects.filter(Q(message_id__in=ids) | Q(thread_id__in=ids), interaction__isnull=False)
+        .order_by("-received_at", "-id")
+        .values_list("interaction_id", flat=True)
+    )
+    for interaction_id in earlier[:5]:
+        found = customer_selectors.interaction_list_for_user(user=actor).filter(pk=interaction_id).first()
+        if found is not None:
+            return found.contact or found.lead or found.account
+    return None
+
+
+def _known_elsewhere(address: str) -> bool:
+    """Some record has this address, visible or not: a new lead would be a duplicate."""
+    return (
+        ContactPoint.objects.annotate(address_ci=Lower("normalised"))
+        .filter(kind=ContactPointKind.EMAIL, address_ci=address.lower())
+        .filter(Q(contact__isnull=False) | Q(lead__isnull=False, lead__converted_at__isnull=True) | Q(account__isnull=False))
+        .exists()
+    )
+
+
+def _attachments(parsed: ParsedMail) -> list[dict[str, Any]]:
+    return [
+        {"filename": a.filename, "kind": a.kind, "size": a.size, "kept": False, "reason": ATTACHMENTS_NOT_KEPT} for a in parsed.attachments
+    ]
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"
+
+
+def _body(parsed: ParsedMail) -> str:
+    """What the timeline shows: who wrote, the text, then what was attached and what was repaired."""
+    who = f"{parsed.sender_name} <{parsed.sender}>" if parsed.sender_name else parsed.sender
+    tail = ""
+    if parsed.attachments:
+        listed = "\n".join(f"- {a.filename} ({a.kind}, {_size(a.size)})" for a in parsed.attachments)
+        tail += f"\n\nAttachments ({ATTACHMENTS_NOT_KEPT}):\n{listed}"
+    if parsed.notes:
+        tail += "\n\n" + "\n".join(f"Note: {note}" for note in parsed.notes)
+    head = f"From: {who}\n\n"
+    room = BODY_ROOM - len(head) - len(tail)
+    return head + parsed.body[: max(room, 0)] + tail
+
+
+def _filed(entry: InboundMail, actor: User, outcome: str, parsed: ParsedMail, created_lead: bool = False) -> MailFiled:
+    interaction = None
+    if entry.interaction_id:
+        interaction = customer_selectors.interaction_list_for_user(user=actor).filter(pk=entry.interaction_id).first()
+    return MailFiled(
+        outcome=outcome,
+        message_id=entry.message_id,
+        subject=entry.subject,
+        sender=entry.sender,
+        reason=entry.reason,
+        interaction_id=interaction.pk if interaction else None,
+        account_id=interaction.account_id if interaction else None,
+        contact_id=interaction.contact_id if interaction else None,
+        lead_id=interaction.lead_id if interaction else None,
+        created_lead=created_lead,
+        attachments=list(entry.attachments),
+        notes=list(parsed.notes),
+    )
+
+
+def _entry(actor: User, parsed: ParsedMail, via: str, **outcome: Any) -> InboundMail:
+    """The message's bookkeeping row, not yet saved."""
+    return InboundMail(
+        message_id=parsed.message_id,
+        thread_id=_thread_id(parsed),
+        in_reply_to=parsed.in_reply_to,
+        sender=parsed.sender,
+        subject=parsed.subject,
+        received_via=via,
+        received_by=actor,
+        attachments=_attachments(parsed),
+        **outcome,
+    )
+
+
+def _skip(actor: User, parsed: ParsedMail, via: str, reason: str, *, keep: bool = True) -> InboundMail:
+    """The skipped message's row; kept (so it is not read again) unless someone else may still file it."""
+    entry = _entry(actor, parsed, via, outcome=InboundMailOutcome.SKIPPED, reason=reason[:300])
+    if keep:
+        entry.save()
+    return entry
+
+
+def _new_lead(actor: User, parsed: ParsedMail, via: str) -> Lead:
+    name = parsed.sender_name or parsed.sender.split("@", 1)[0]
+    lead = customer_services.lead_create(
+        actor=actor,
+        data={"full_name": name[:200], "source": "Email", "emails": [{"value": parsed.sender, "label": "work"}]},
+        via=via,
+    )
+    lead_route(lead=lead, via=via)
+    return lead
+
+
+def _file(actor: User, parsed: ParsedMail, via: str) -> tuple[InboundMail, bool]:
+    """Write the message's rows in one transaction; returns its bookkeeping row and whether a lead was made."""
+    if parsed.automated:
+        return _skip(actor, parsed, via, f"Not filed: {parsed.automated}."), False
+    customer = customer_selectors.customer_by_email_for_user(user=actor, address=parsed.sender)
+    if customer is None:
+        customer = _customer_of_thread(actor, parsed)
+    created_lead = None
+    if customer is None:
+        if _known_elsewhere(parsed.sender):
+            return _skip(
+                actor, parsed, via, f"Not filed: {parsed.sender} belongs to a record {actor.username} may not see.", keep=False
+            ), False
+        customer = created_lead = _new_lead(actor, parsed, via)
+    kind = customer._meta.model_name
+    interaction = customer_services.interaction_log(
+        actor=actor,
+        channel=Channel.EMAIL,
+        direction=Direction.INBOUND,
+        subject=parsed.subject,
+        body=_body(parsed),
+        occurred_at=parsed.date or timezone.now(),
+        account_id=customer.pk if kind == "account" else None,
+        contact_id=customer.pk if kind == "contact" else None,
+        lead_id=customer.pk if kind == "lead" else None,
+        via=via,
+    )
+    entry = _entry(actor, parsed, via, outcome=InboundMailOutcome.FILED, interaction=interaction, created_lead=created_lead)
+    entry.save()
+    return entry, created_lead is not None
+
+
+def inbound_mail_file(*, actor: User, raw: bytes, via: str) -> MailFiled:
+    """File one RFC 5322 message for ``actor``; ``MailRefused`` (422 on ``file``) when it cannot be read."""
+    if not actor.is_active:
+        raise PermissionDenied("An inactive user files nothing.")
+    parsed = parse_mail(raw)
+    existing = InboundMail.objects.filter(message_id=parsed.message_id).first()
+    if existing is not None:
+        return _filed(existing, actor, "duplicate", parsed)
+    try:
+        with transaction.atomic():
+            entry, created_lead = _file(actor, parsed, via)
+    except IntegrityError:
+        # Another delivery of the same message committed first: it is filed once, by that one.
+        existing = InboundMail.objects.filter(message_id=parsed.message_id).first()
+        if existing is None:
+            raise
+        return _filed(existing, actor, "duplicate", parsed)
+    return _filed(entry, actor, entry.outcome, parsed, created_lead)
