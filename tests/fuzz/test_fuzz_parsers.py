@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 SECONDS = int(os.environ.get("RAPPORT_FUZZ_SECONDS", "15"))
 
 
-@pytest.mark.parametrize("harness", ["csv", "vcard"])
+@pytest.mark.parametrize("harness", ["csv", "vcard", "mail"])
 def test_parser_raises_only_its_documented_error(harness: str, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     shutil.copytree(HERE / "corpus" / harness, corpus)

@@ -31,6 +31,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import policy
+from email.errors import MessageError
 from email.header import decode_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
@@ -192,7 +193,8 @@ def decode_words(value: str, notes: list[str]) -> str:
     """A header value with its RFC 2047 encoded words decoded (GB2312/GBK as GB18030)."""
     try:
         pieces = decode_header(value)
-    except (ValueError, LookupError, AssertionError, IndexError, UnicodeError):
+    except (MessageError, ValueError, LookupError, AssertionError, IndexError, UnicodeError):
+        # A broken encoded word (bad base64...): shown as it was sent, still one clean line.
         return clean_line(value)
     out = []
     for chunk, charset in pieces:

@@ -62,6 +62,11 @@ def test_line_breaks_and_control_characters_never_survive_in_a_header():
     assert all("\r" not in v and "\n" not in v for v in (parsed.subject, parsed.sender_name, parsed.message_id))
 
 
+def test_a_broken_encoded_word_is_kept_as_sent():
+    # Found by the atheris harness: bad base64 in an encoded word raised HeaderParseError.
+    assert parse_mail(message(BASIC + "\nSubject: =?utf-8?b?5oql5?= quote")).subject == "=?utf-8?b?5oql5?= quote"
+
+
 def test_a_bogus_charset_is_read_as_utf8_with_a_note():
     parsed = parse_mail(message(BASIC + "\nContent-Type: text/plain; charset=x-klingon", "价格 ok"))
     assert parsed.body == "价格 ok"
