@@ -18,7 +18,7 @@ from django.template.defaultfilters import floatformat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from rapport.web.templatetags.ui import initials
+from rapport.common.names import initials
 
 register = template.Library()
 

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from rapport.common.names import initials
 from rapport.common.phones import format_phone_international
 
 register = template.Library()
@@ -123,12 +124,4 @@ def audit_value(value: Any) -> str:
     return str(value)
 
 
-@register.filter
-def initials(name: Any) -> str:
-    text = str(name or "").strip()
-    if not text:
-        return "?"
-    if any("\u3400" <= ch <= "\u9fff" for ch in text):
-        return text[:1]
-    parts = text.split()
-    return "".join(p[0] for p in parts[:2]).upper()
+register.filter("initials", initials)
