@@ -32,9 +32,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from rapport.common.errors import NotFound
-from rapport.common.money import Money
-from rapport.core.selectors import base_currency, rate_to_base
+from rapport.analytics.to_base import ToBase
+from rapport.core.selectors import base_currency
 from rapport.customers.profiles import customer_profiles_write
 from rapport.sales.selectors import invoice_facts_for_credit
 
@@ -115,30 +114,9 @@ def credit_score(
     return CreditScore(score=total, grade=credit_grade(total), points=points)
 
 
-class _ToBase:
-    """Base-currency amounts at the as-of day's rate; currencies without a rate are noted, not guessed."""
-
-    def __init__(self, on: date) -> None:
-        self.on, self.base = on, base_currency()
-        self.rates: dict[str, Decimal | None] = {}
-        self.missing: set[str] = set()
-
-    def __call__(self, amount: Decimal, currency: str) -> Decimal:
-        if currency not in self.rates:
-            try:
-                self.rates[currency] = rate_to_base(currency, on=self.on)
-            except NotFound:
-                self.rates[currency] = None
-        rate = self.rates[currency]
-        if rate is None:
-            self.missing.add(currency)
-            return Decimal(0)
-        return Money(amount * rate, self.base).rounded().amount
-
-
 def credit_metrics(facts: Iterable[Mapping[str, Any]], *, as_of: date, to_base: Any = None) -> dict[int, CreditMetrics]:
     """Per-account metrics from invoice facts (``sales.selectors.invoice_facts_for_credit``)."""
-    convert = to_base or _ToBase(as_of)
+    convert = to_base or ToBase()
     found: dict[int, CreditMetrics] = {}
     for fact in facts:
         if fact["issued_on"] > as_of:
@@ -151,7 +129,7 @@ def credit_metrics(facts: Iterable[Mapping[str, Any]], *, as_of: date, to_base: 
             delay = max(0, (fact["settled_on"] - fact["due_on"]).days)
             metrics.days_to_pay.append((fact["settled_on"] - fact["issued_on"]).days)
         elif owed > 0:
-            in_base = convert(owed, fact["currency"])
+            in_base = convert(owed, fact["currency"], as_of) or Decimal(0)
             metrics.outstanding += in_base
             if fact["due_on"] >= as_of:
                 continue
@@ -258,7 +236,7 @@ def credit_refresh(*, as_of: date | None = None, account_ids: Iterable[int] | No
     """
     scored_at = scored_at or timezone.now()
     run = CreditRun(as_of=as_of or timezone.localdate(scored_at))
-    converter = _ToBase(run.as_of)
+    converter = ToBase()
     wanted = None if account_ids is None else sorted(set(account_ids))
     metrics = credit_metrics(invoice_facts_for_credit(account_ids=wanted), as_of=run.as_of, to_base=converter)
     for account_id in wanted or ():

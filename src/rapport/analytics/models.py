@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from rapport.common.models import TimeStampedModel
+from rapport.common.models import TimeStampedModel, VersionedModel
 
 
 class WarehouseBuildStatus(models.TextChoices):
@@ -186,3 +186,63 @@ class NextBestProduct(AssociationScore):
 
     def __str__(self) -> str:
         return f"{self.account_id} #{self.rank}: {self.product_id}"
+
+
+class AnomalyRule(models.TextChoices):
+    AMOUNT = "amount_outlier", _("Unusual order amount")
+    BURST = "order_burst", _("Burst of orders")
+    REFUND_RATIO = "refund_ratio", _("High refund ratio")
+    QUICK_RETURNS = "quick_returns", _("Repeated quick returns")
+    REFUND_OVER_PAID = "refund_over_paid", _("Refund above the amount paid")
+
+
+class AnomalySeverity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class AnomalyStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    LEGITIMATE = "legitimate", _("Legitimate")
+    FRAUD = "fraud", _("Fraud")
+    FOLLOW_UP = "follow_up", _("Needs follow-up")
+
+
+class AnomalyFlag(VersionedModel):
+    """An order or a return that a rule found unusual, waiting for (or after) a person's review.
+
+    One flag per rule and subject (``order:12``, ``return:7``): detection runs again and again without
+    adding duplicates. The reason is stored as the rule's parameters and rendered in the reader's language.
+    """
+
+    rule = models.CharField(_("rule"), max_length=20, choices=AnomalyRule.choices)
+    subject = models.CharField(_("subject"), max_length=40)
+    order = models.ForeignKey("sales.Order", on_delete=models.CASCADE, related_name="+", verbose_name=_("order"))
+    order_return = models.ForeignKey(
+        "sales.OrderReturn", null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name=_("return")
+    )
+    account = models.ForeignKey("customers.Account", on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
+    score = models.FloatField(_("score"))
+    severity = models.CharField(_("severity"), max_length=6, choices=AnomalySeverity.choices)
+    evidence = models.JSONField(_("evidence"), default=dict)
+    detected_on = models.DateField(_("detected on"))
+    status = models.CharField(_("status"), max_length=10, choices=AnomalyStatus.choices, default=AnomalyStatus.OPEN)
+    reviewed_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("reviewed by")
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-detected_on", "-id"]
+        verbose_name = _("anomaly flag")
+        verbose_name_plural = _("anomaly flags")
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "subject"], name="anomaly_flag_once_per_subject"),
+            models.CheckConstraint(condition=models.Q(score__gte=0), name="anomaly_flag_score_not_negative"),
+        ]
+        indexes = [models.Index(fields=["status", "detected_on", "id"], name="anomaly_flag_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule} on {self.subject}"

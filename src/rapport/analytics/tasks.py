@@ -93,3 +93,14 @@ def nightly_segments_fit() -> int:
 
 
 schedule.register(PeriodicJob(name="segments-fit", task=nightly_segments_fit, daily_at=time(4, 15)))
+
+
+@task()
+def nightly_anomaly_detection() -> int:
+    """Flag unusual orders and returns for fraud review (returns the new flags); running it twice adds none."""
+    from rapport.analytics.anomalies import anomalies_detect
+
+    return anomalies_detect().created
+
+
+schedule.register(PeriodicJob(name="anomaly-detection", task=nightly_anomaly_detection, daily_at=time(4, 30)))

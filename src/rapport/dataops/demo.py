@@ -35,7 +35,7 @@ from rapport.customers.models import Account, Contact, Lead, Tag
 from rapport.customers.validation import compose_full_name
 from rapport.dataops import demo_data as data
 from rapport.dataops.demo_rows import BatchRows, insert_models
-from rapport.dataops.demo_sales import PAYERS, payment_story, sales_story
+from rapport.dataops.demo_sales import PAYERS, payment_story, sales_story, suspicious_story
 from rapport.dataops.models import DemoLoadPhase
 
 STORY_PHONE = "13800138000"
@@ -541,8 +541,9 @@ def _story(ctx: _Ctx) -> None:
     if zhang.account_id is not None:
         sales_story(account=Account.objects.get(pk=zhang.account_id), today=ctx.anchor.date())
     # Payers among the subsidiaries after Mr Zhang's; `rapport credit score` (or the nightly job) grades them.
-    payer_ids = _phase_ids(ctx, "accounts", Account, groups + 1 + len(PAYERS))[groups + 1 :]
-    payment_story(accounts=list(Account.objects.filter(pk__in=payer_ids).order_by("pk")), today=ctx.anchor.date())
+    payer_ids = _phase_ids(ctx, "accounts", Account, groups + 2 + len(PAYERS))[groups + 1 :]
+    payment_story(accounts=list(Account.objects.filter(pk__in=payer_ids[:-1]).order_by("pk")), today=ctx.anchor.date())
+    suspicious_story(account=Account.objects.get(pk=payer_ids[-1]))
 
 
 # ---------------------------------------------------------------- running the phases

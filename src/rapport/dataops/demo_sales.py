@@ -10,6 +10,7 @@ from rapport.customers.models import Account
 from rapport.sales.billing import invoice_issue, payment_record
 from rapport.sales.contract_terms import contracts_roll_over
 from rapport.sales.contracts import contract_create
+from rapport.sales.models import Order
 from rapport.sales.orders import order_place, order_set_status
 from rapport.sales.returns import return_request
 
@@ -72,7 +73,25 @@ def payment_story(*, accounts: list[Account], today: dt.date) -> None:
                 actor=owner, data={"account_id": account.pk, "currency": "CNY", "channel": "sales", "lines": [line]}, via="cli"
             )
             issued = today - dt.timedelta(days=issued_ago)
+            # A past order: the service dates what it places today, so the demo moves it to when it was invoiced.
+            Order.objects.filter(pk=order.pk).update(ordered_on=issued)
             invoice = invoice_issue(actor=owner, order=order, issued_on=issued, due_in_days=30, via="cli")
             if paid_after is not None:
                 paid_on = issued + dt.timedelta(days=paid_after)
                 payment_record(actor=owner, invoice=invoice, amount=invoice.amount, paid_on=paid_on, method="bank_transfer", via="cli")
+
+
+def suspicious_story(*, account: Account) -> None:
+    """A new account that orders five times in a day, then a large order, and sends back goods it never paid for.
+
+    What the anomaly rules are for: `rapport anomalies detect` flags the burst, the unusual amount and the refund.
+    """
+    owner = User.objects.get(pk=account.owner_id)
+    for price in ("1180.00", "1320.00", "990.00", "1250.00", "1100.00", "46800.00"):
+        line = {"description": "显卡 RTX 工作站", "unit_price": price, "quantity": "1", "tax_rate": "13"}
+        order = order_place(
+            actor=owner, data={"account_id": account.pk, "currency": "CNY", "channel": "online", "lines": [line]}, via="cli"
+        )
+    order = order_set_status(actor=owner, order=order, status="shipped", via="cli")
+    invoice_issue(actor=owner, order=order, via="cli")
+    return_request(actor=owner, order=order, line_id=order.lines.get().pk, quantity="1", reason="包裹未收到，要求退款", via="cli")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
 
 from rapport.common.errors import NotFound
 from rapport.core import policies
@@ -20,7 +20,7 @@ from rapport.sales.models import (
     Stage,
     StageChange,
 )
-from rapport.sales.order_models import Invoice, InvoiceStatus, Order
+from rapport.sales.order_models import Invoice, InvoiceStatus, Order, OrderReturn, Payment
 
 
 def pipeline_list(*, include_archived: bool = False) -> list[Pipeline]:
@@ -146,3 +146,40 @@ CREDIT_FACT_KEYS = ("account_id", "currency", "amount", "credited", "paid", "iss
 def order_account_ids(*, order_ids: Iterable[int]) -> dict[int, int]:
     """order id -> account id, for reactions to events that name only the order (a job's read, no user)."""
     return dict(Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "account_id"))
+
+
+def order_facts_for_anomalies() -> Iterator[dict[str, Any]]:
+    """Every order that is not cancelled, as plain values (a job's read over the whole base), oldest first."""
+    rows = Order.objects.exclude(status="cancelled").order_by("ordered_on", "id")
+    for order_id, account_id, day, total, currency in rows.values_list(
+        "id", "account_id", "ordered_on", "grand_total", "currency"
+    ).iterator(chunk_size=5_000):
+        yield {"order_id": order_id, "account_id": account_id, "day": day, "amount": total, "currency": currency}
+
+
+def return_facts_for_anomalies() -> Iterator[dict[str, Any]]:
+    """Every return that was not rejected, with its order's date and the money received for that order, oldest first."""
+    # Money received, before any refund paid it back: a refunded return must not look like a refund of unpaid goods.
+    received = Payment.objects.filter(amount__gt=0).exclude(invoice__status=InvoiceStatus.VOID)
+    paid = dict(received.values("invoice__order_id").annotate(paid=Sum("amount")).values_list("invoice__order_id", "paid"))
+    rows = OrderReturn.objects.exclude(status="rejected").order_by("created_at", "id")
+    fields = (
+        "id",
+        "line__order_id",
+        "line__order__account_id",
+        "created_at",
+        "refund_amount",
+        "line__order__ordered_on",
+        "line__order__currency",
+    )
+    for return_id, order_id, account_id, created_at, refund, ordered_on, currency in rows.values_list(*fields).iterator(chunk_size=5_000):
+        yield {
+            "return_id": return_id,
+            "order_id": order_id,
+            "account_id": account_id,
+            "day": created_at.date(),
+            "refund": refund,
+            "order_day": ordered_on,
+            "paid_on_order": paid.get(order_id) or 0,
+            "currency": currency,
+        }

@@ -95,7 +95,7 @@ def test_metrics_from_plain_facts_skip_future_and_fully_credited_invoices() -> N
             "status": "open",
         },
     ]
-    metrics = credit_metrics(facts, as_of=AS_OF, to_base=lambda amount, currency: amount)[1]
+    metrics = credit_metrics(facts, as_of=AS_OF, to_base=lambda amount, currency, on: amount)[1]
     # The credited invoice was never owed; the one issued after the as-of day is not known yet.
     assert (metrics.invoices_due, metrics.outstanding, metrics.credit_since) == (0, Decimal(0), dt.date(2026, 1, 1))
 

@@ -156,6 +156,7 @@ def test_the_stories_are_there(loaded: dict[str, int]) -> None:
 
     # The payers: one pays within terms, one pays late, one has stopped paying, one is new.
     open_overdue = Invoice.objects.filter(status="open", due_on__lt=anchor.date()).exclude(order__account=zhang.account)
+    assert OrderReturn.objects.count() == 2  # and the suspicious account's, of goods never paid for
     assert open_overdue.count() == 2 and Invoice.objects.filter(status="paid", settled_on__gt=F("due_on")).count() == 5
     timeline = selectors.timeline_for(user=rep, contact=zhang)
     assert len(timeline) == 6
