@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from django.conf import settings
 
 from rapport.common.errors import ValidationFailed
+
+# Digits, separators, an optional extension ("x12", "ext. 12", "转 12").
+_TYPED_NUMBER = re.compile(r"[+(]?[\d\s().\-/]+(?:\s*(?:x|ext\.?|转|分机)\s*\d+)?", re.IGNORECASE)
 
 
 def normalise_phone(raw: str, *, region: str | None = None, field: str = "phone") -> str:
@@ -29,9 +34,14 @@ def normalise_phone(raw: str, *, region: str | None = None, field: str = "phone"
 
 
 def phone_search_key(raw: str, *, region: str | None = None) -> str | None:
-    """E.164 for a search box: None when the text is not a phone number."""
-    digits = sum(ch.isdigit() for ch in raw)
-    if digits < 5:
+    """E.164 for a search box: None when the text is not a phone number.
+
+    Only digits and the marks people type between them count as a number:
+    phonenumbers reads letters as a keypad (1-800-FLOWERS) and skips leading
+    text, which turned a name like ``Secret7351d62761a5`` into +867351627615
+    and hid its record from a name search.
+    """
+    if not _TYPED_NUMBER.fullmatch(raw.strip()) or sum(ch.isdigit() for ch in raw) < 5:
         return None
     try:
         return normalise_phone(raw, region=region)
