@@ -12,8 +12,8 @@ stage k or beyond" on positions, which only means something in that order.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
@@ -30,6 +30,7 @@ PIPELINE_FIELDS = ("name", "kind", "is_default", "is_archived")
 STAGE_FIELDS = ("name", "probability", "is_won", "is_lost", "is_archived")
 # Positions are moved out of the way before they are rewritten, so the unique (pipeline, position) holds at every step.
 _PARKING = 1000
+R = TypeVar("R", Pipeline, Stage)
 
 
 def may_administer_pipelines(user: User) -> bool:
@@ -130,14 +131,31 @@ def pipeline_update(*, actor: User, pipeline: Pipeline, data: Mapping[str, Any],
     with transaction.atomic():
         locked = Pipeline.objects.select_for_update().get(pk=pipeline.pk)
         values = _clean_pipeline(data, locked)
-        before = _pipeline_snapshot(locked)
         if values.get("is_default") and not locked.is_default:
             Pipeline.objects.filter(is_default=True).update(is_default=False)
-        for name, value in values.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=[*values, "updated_at"])
-        audit_record(actor=actor, action=AuditAction.UPDATE, record=locked, changes=diff(before, _pipeline_snapshot(locked)), via=via)
+        _save_audited(actor=actor, record=locked, values=values, snapshot=_pipeline_snapshot, via=via)
     return locked
+
+
+def _save_audited(
+    *,
+    actor: User,
+    record: R,
+    values: Mapping[str, Any],
+    snapshot: Callable[[R], dict[str, Any]],
+    via: str,
+    then: Callable[[], None] | None = None,
+) -> None:
+    """Set the checked ``values`` on the row the caller has locked and save those fields only (and ``updated_at``);
+    ``then`` does what follows from them inside the same lock (renumbering stages), and the audit entry shows the
+    row as it ends up."""
+    before = snapshot(record)
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.save(update_fields=[*values, "updated_at"])
+    if then is not None:
+        then()
+    audit_record(actor=actor, action=AuditAction.UPDATE, record=record, changes=diff(before, snapshot(record)), via=via)
 
 
 def _clean_stage(pipeline: Pipeline, data: Mapping[str, Any], record: Stage | None) -> dict[str, Any]:
@@ -224,14 +242,14 @@ def stage_update(*, actor: User, stage: Stage, data: Mapping[str, Any], via: str
         pipeline = Pipeline.objects.select_for_update().get(pk=stage.pipeline_id)
         locked = Stage.objects.get(pk=stage.pk)
         values = _clean_stage(pipeline, data, locked)
-        before = _stage_snapshot(locked)
-        for name, value in values.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=[*values, "updated_at"])
-        if "is_won" in values or "is_lost" in values:
-            _renumber(pipeline, _ordered(list(Stage.objects.filter(pipeline=pipeline))))
-            locked.refresh_from_db()
-        audit_record(actor=actor, action=AuditAction.UPDATE, record=locked, changes=diff(before, _stage_snapshot(locked)), via=via)
+
+        def renumber() -> None:
+            # Won and lost stages sit after the open ones: a stage that changes side moves.
+            if "is_won" in values or "is_lost" in values:
+                _renumber(pipeline, _ordered(list(Stage.objects.filter(pipeline=pipeline))))
+                locked.refresh_from_db()
+
+        _save_audited(actor=actor, record=locked, values=values, snapshot=_stage_snapshot, via=via, then=renumber)
     return locked
 
 
