@@ -75,6 +75,9 @@ class OpportunityForm(ServiceErrorsMixin, forms.Form):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput())
 
+    # The fields sales/record_form.html draws as an account picker.
+    account_pickers = ("account_id", "partner_id")
+
     SECTIONS = (
         (_("Deal"), ("name", "account_id", "amount", "currency", "expected_close_date", "pipeline_id", "stage_id", "forecast_category")),
         (
@@ -115,7 +118,7 @@ class OpportunityForm(ServiceErrorsMixin, forms.Form):
         from rapport.customers.models import Account
 
         ids = {}
-        for name in ("account_id", "partner_id"):
+        for name in self.account_pickers:
             raw = self.data.get(name) if self.is_bound else self.initial.get(name)
             if raw not in (None, ""):
                 ids[name] = raw

@@ -1,13 +1,16 @@
-"""What the sales pages share: the visible-or-404 lookup and the tabs between them."""
+"""What the sales pages share: the visible-or-404 lookup, the tabs between them, the filtered list page and the
+record form page."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rapport.common.errors import NotFound, ValidationFailed
@@ -70,6 +73,49 @@ def team_choices() -> list[tuple[int, str]]:
     return [(t.pk, t.name) for t in core_selectors.team_list()]
 
 
+def record_list(
+    request: HttpRequest,
+    queryset: QuerySet[M],
+    *,
+    tab: str,
+    narrow: Callable[[QuerySet[M], Mapping[str, Any]], QuerySet[M]],
+    sort: str | Callable[[Mapping[str, Any]], str],
+    template: str,
+    partial: str,
+    filter_choices: Callable[[], dict[str, Any]],
+    prepare: Callable[[list[Any]], object] | None = None,
+    not_filters: frozenset[str] = frozenset({"cursor"}),
+    error_status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    """A filtered keyset page of one kind of sales record: the table alone for an HTMX request aimed at
+    ``#results``, else the whole page with its filter form.
+
+    ``narrow`` applies the request's filters and ``sort`` names the order (or reads it from the request); either
+    raises ``ValidationFailed`` naming the bad parameter, and the table shows that instead of rows.
+    ``filter_choices`` fills the filter form and runs only for the whole page; ``prepare`` decorates the page's
+    rows before they are shown; ``not_filters`` are parameters that do not make the list "filtered" (so an
+    empty list says "nothing matches" only when a filter is set).
+    """
+    errors: dict[str, list[str]] = {}
+    page: Page[Any] = Page(items=[], next_cursor=None, limit=PAGE_SIZE)
+    try:
+        qs = narrow(queryset, request.GET)
+        order = sort if isinstance(sort, str) else sort(request.GET)
+        page = keyset_page(qs, sort=order, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
+    except ValidationFailed as exc:
+        errors = exc.field_errors
+    if prepare is not None:
+        prepare(page.items)
+    filtered = any(v for k, v in request.GET.items() if k not in not_filters)
+    context = page_context(tab, page=page, filter_errors=errors, filtered=filtered, **extra)
+    status = error_status if errors else 200
+    if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]
+        return render(request, partial, context, status=status)
+    context.update(filter_choices())
+    return render(request, template, context, status=status)
+
+
 def document_list(
     request: HttpRequest,
     queryset: QuerySet[M],
@@ -81,17 +127,42 @@ def document_list(
     via: str = "",
     **extra: Any,
 ) -> HttpResponse:
-    """A filtered keyset page of quotes, orders or invoices: the table alone for HTMX, else the whole page."""
+    """A filtered keyset page of quotes, orders or invoices, newest first: the table alone for HTMX, else the whole page."""
     user = core_selectors.actor_of(request)
-    errors: dict[str, list[str]] = {}
-    page: Page[Any] = Page(items=[], next_cursor=None, limit=PAGE_SIZE)
-    try:
-        qs = apply_document_filters(queryset, request.GET, statuses=[value for value, _label in statuses], via=via)
-        page = keyset_page(qs, sort="-created_at", cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
-    except ValidationFailed as exc:
-        errors = exc.field_errors
-    context = page_context(tab, page=page, filter_errors=errors, filtered=any(v for k, v in request.GET.items() if k != "cursor"), **extra)
-    if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]
-        return render(request, partial, context, status=422 if errors else 200)
-    context.update(owners=owner_choices(user), statuses=statuses)
-    return render(request, template, context, status=422 if errors else 200)
+    return record_list(
+        request,
+        queryset,
+        tab=tab,
+        narrow=lambda qs, params: apply_document_filters(qs, params, statuses=[value for value, _label in statuses], via=via),
+        sort="-created_at",
+        template=template,
+        partial=partial,
+        filter_choices=lambda: {"owners": owner_choices(user), "statuses": statuses},
+        error_status=422,
+        **extra,
+    )
+
+
+@dataclass(frozen=True)
+class RecordForm:
+    """The shared form page (``sales/record_form.html``) for one kind of sales record: where its crumbs lead
+    and how it names the record being edited."""
+
+    tab: str
+    list_url: str
+    detail_url: str
+    plural: str | Promise
+    new: str | Promise
+    name: Callable[[Any], str] = str
+    crumb: Callable[[Any], str] = str
+
+    def render(self, request: HttpRequest, form: Any, record: Any | None, *, status: int = 200) -> HttpResponse:
+        context = page_context(
+            self.tab,
+            form=form,
+            record=record,
+            kind=self,
+            record_name=self.name(record) if record is not None else "",
+            record_crumb=self.crumb(record) if record is not None else "",
+        )
+        return render(request, "sales/record_form.html", context, status=status)

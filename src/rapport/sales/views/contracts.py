@@ -11,10 +11,10 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.common.errors import Conflict, NotFound, PermissionDenied, RapportError, StaleVersion, ValidationFailed
-from rapport.common.pagination import Page, keyset_page
 from rapport.common.uploads import attachment_response, refused_upload
 from rapport.core import policies
 from rapport.core import selectors as core_selectors
@@ -24,9 +24,18 @@ from rapport.customers.selectors import visible_account
 from rapport.sales import contracts
 from rapport.sales.contract_forms import ContractForm, DocumentForm, RenewForm, TerminateForm
 from rapport.sales.order_models import Contract, ContractStatus
-from rapport.sales.views.common import owner_choices, page_context
+from rapport.sales.views.common import RecordForm, owner_choices, page_context, record_list
 
 ENDING_CHOICES = (30, 60, 90, 180)
+FORM = RecordForm(
+    tab="contracts",
+    list_url="sales:contract_list",
+    detail_url="sales:contract_detail",
+    plural=gettext_lazy("Contracts"),
+    new=gettext_lazy("New contract"),
+    name=lambda contract: contract.title,
+    crumb=lambda contract: contract.number,
+)
 STALE = _("Someone else changed this contract while you were looking at it. Open it again to see their change.")
 
 
@@ -48,28 +57,17 @@ def _visible(request: HttpRequest, pk: int) -> tuple[User, Contract]:
 @login_required
 def contract_list(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
-    errors: dict[str, list[str]] = {}
-    page: Page[Any] = Page(items=[], next_cursor=None, limit=50)
-    try:
-        qs = contracts.contracts_filter(contracts.contract_list_for_user(user=user), request.GET)
-        page = keyset_page(qs, sort="end_date", cursor=request.GET.get("cursor"), limit=50)
-        with_days_left(page.items)
-    except ValidationFailed as exc:
-        errors = exc.field_errors
-    context = page_context(
-        "contracts",
-        page=page,
-        filter_errors=errors,
-        filtered=any(v for k, v in request.GET.items() if k != "cursor"),
+    return record_list(
+        request,
+        contracts.contract_list_for_user(user=user),
+        tab="contracts",
+        narrow=contracts.contracts_filter,
+        sort="end_date",
+        template="sales/contract_list.html",
+        partial="sales/partials/contract_table.html",
+        prepare=with_days_left,
+        filter_choices=lambda: {"owners": owner_choices(user), "statuses": ContractStatus.choices, "ending_choices": ENDING_CHOICES},
     )
-    if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]
-        return render(request, "sales/partials/contract_table.html", context)
-    context.update(owners=owner_choices(user), statuses=ContractStatus.choices, ending_choices=ENDING_CHOICES)
-    return render(request, "sales/contract_list.html", context)
-
-
-def _form_page(request: HttpRequest, form: ContractForm, record: Contract | None, status: int = 200) -> HttpResponse:
-    return render(request, "sales/contract_form.html", page_context("contracts", form=form, record=record), status=status)
 
 
 @login_required
@@ -87,7 +85,7 @@ def contract_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Contract created."))
             return redirect("sales:contract_detail", pk=created.pk)
-    return _form_page(request, form, None, status=422 if form.errors else 200)
+    return FORM.render(request, form, None, status=422 if form.errors else 200)
 
 
 @login_required
@@ -108,7 +106,7 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("sales:contract_detail", pk=pk)
-    return _form_page(request, form, record, status=422 if form.errors else 200)
+    return FORM.render(request, form, record, status=422 if form.errors else 200)
 
 
 @login_required

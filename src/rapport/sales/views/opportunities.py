@@ -10,10 +10,10 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.common.errors import PermissionDenied, RapportError, StaleVersion, ValidationFailed
-from rapport.common.pagination import Page, keyset_page
 from rapport.core import policies
 from rapport.core import selectors as core_selectors
 from rapport.core.audit import audit_log_for
@@ -21,8 +21,15 @@ from rapport.customers import selectors as customer_selectors
 from rapport.sales import deal_services, filters, selectors, services
 from rapport.sales.forms import DealCompetitorForm, DealContactForm, OpportunityForm, SalesCostForm
 from rapport.sales.models import OpportunityStatus
-from rapport.sales.views.common import owner_choices, page_context, team_choices, visible
+from rapport.sales.views.common import RecordForm, owner_choices, page_context, record_list, team_choices, visible
 
+FORM = RecordForm(
+    tab="opportunities",
+    list_url="sales:opportunity_list",
+    detail_url="sales:opportunity_detail",
+    plural=gettext_lazy("Opportunities"),
+    new=gettext_lazy("New opportunity"),
+)
 SORTS = (
     ("expected_close_date", _("Close date")),
     ("-amount", _("Largest first")),
@@ -34,29 +41,23 @@ SORTS = (
 @login_required
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
-    errors: dict[str, list[str]] = {}
-    page: Page[Any] = Page(items=[], next_cursor=None, limit=50)
-    try:
-        qs = filters.apply_filters(selectors.opportunity_list_for_user(user=user), request.GET)
-        page = keyset_page(qs, sort=filters.OPPORTUNITIES.sort_field(request.GET.get("sort")), cursor=request.GET.get("cursor"), limit=50)
-    except ValidationFailed as exc:
-        errors = exc.field_errors
-    context = page_context(
-        "opportunities",
-        page=page,
-        filter_errors=errors,
-        filtered=any(v for k, v in request.GET.items() if k not in {"sort", "cursor"}),
+    return record_list(
+        request,
+        selectors.opportunity_list_for_user(user=user),
+        tab="opportunities",
+        narrow=filters.apply_filters,
+        sort=lambda params: filters.OPPORTUNITIES.sort_field(params.get("sort")),
+        template="sales/opportunity_list.html",
+        partial="sales/partials/opportunity_table.html",
+        not_filters=frozenset({"sort", "cursor"}),
+        filter_choices=lambda: {
+            "owners": owner_choices(user),
+            "teams": team_choices(),
+            "pipelines": selectors.pipeline_list(),
+            "statuses": OpportunityStatus.choices,
+            "sorts": SORTS,
+        },
     )
-    if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]
-        return render(request, "sales/partials/opportunity_table.html", context)
-    context.update(
-        owners=owner_choices(user),
-        teams=team_choices(),
-        pipelines=selectors.pipeline_list(),
-        statuses=OpportunityStatus.choices,
-        sorts=SORTS,
-    )
-    return render(request, "sales/opportunity_list.html", context)
 
 
 @login_required
@@ -74,7 +75,7 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Opportunity created."))
             return redirect("sales:opportunity_detail", pk=created.pk)
-    return render(request, "sales/opportunity_form.html", page_context("opportunities", form=form, record=None))
+    return FORM.render(request, form, None)
 
 
 @login_required
@@ -95,7 +96,7 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Saved."))
             return redirect("sales:opportunity_detail", pk=pk)
-    return render(request, "sales/opportunity_form.html", page_context("opportunities", form=form, record=record))
+    return FORM.render(request, form, record)
 
 
 @login_required
