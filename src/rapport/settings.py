@@ -142,6 +142,7 @@ LOGOUT_REDIRECT_URL = "web:login"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
+FORMAT_MODULE_PATH = ["rapport.web.formats"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("RAPPORT_TIME_ZONE", "UTC")
 USE_I18N = True

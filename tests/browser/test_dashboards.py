@@ -123,7 +123,16 @@ def test_the_four_dashboards_in_english_and_chinese(
             page.wait_for_selector("[data-chart] svg")
             assert page.locator("[data-tile]").count() >= 5
             page.screenshot(path=str(shots / f"dashboard-{name}-{language}.png"), full_page=True)
-    page.select_option("#period", "quarter")
-    page.click("[data-dashboard-period] button[type=submit]")
-    page.wait_for_url("**period=quarter")
+    # A new period swaps the figures in place: no page load, the charts drawn again, the URL kept for the back button.
+    page.evaluate("window.stayedOnPage = true")
+    period_line = page.locator("#dashboard-body > p.muted.small").first
+    before = period_line.inner_text()
+    page.select_option("#period", "year")
+    page.wait_for_url("**period=year")
+    page.wait_for_function("document.querySelector('.tab[aria-selected]').href.endsWith('period=year')")
+    page.wait_for_selector("[data-chart] svg")
+    assert page.evaluate("window.stayedOnPage") is True
+    assert page.locator("#dashboard-body").count() == 1 and page.locator("#dashboard-data").count() == 1
+    assert period_line.inner_text() != before, "the period's dates are the new period's"
+    page.screenshot(path=str(shots / "dashboard-marketing-zh-hans-year.png"), full_page=True)
     assert errors == []

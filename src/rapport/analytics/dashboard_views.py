@@ -32,4 +32,7 @@ def dashboard(request: HttpRequest, name: str) -> HttpResponse:
         "period_error": error,
         "chart_data": {"currency": board.currency, "charts": board.as_json()["charts"]},
     }
+    if getattr(request, "htmx", False) and request.htmx.target == "dashboard-body":  # type: ignore[attr-defined]
+        # A new period swaps the tabs, tiles and charts in place; the page around them stays.
+        return render(request, "analytics/partials/dashboard_body.html", context)
     return render(request, "analytics/dashboard.html", context)

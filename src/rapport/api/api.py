@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
+
 from rapport.analytics.api import router as analytics_router
 from rapport.api import errors
 from rapport.api.auth import AUTH
@@ -26,3 +28,8 @@ api.add_router("/", dataops_router)
 api.add_router("/", customers_router)
 api.add_router("/", sales_router)
 api.add_router("/", analytics_router)
+
+
+def unmatched_path(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """A path under /api/v1/ that no operation serves (``/assignment-rules/null``) answers as every API error does."""
+    return errors.problem(api, request, status=404, title="Not found", detail=f"No API operation at '{request.path}'.")

@@ -243,6 +243,20 @@ def test_dashboard_page_in_chinese(users: dict[str, Any], book: None) -> None:
     users["analyst"].save(update_fields=["language"])
     html = signed_in(users["analyst"]).get(reverse("analytics:dashboard_sales")).content.decode()
     assert "仪表板" in html and "赢单率" in html
+    # Amounts are grouped by thousands as Chinese invoices write them, not Django's 4-digit, unseparated default.
+    assert re.search(r'<span class="money">\d{1,3}(,\d{3})+</span>', html), "a tile amount with thousands separators"
+
+
+def test_a_new_period_swaps_only_the_figures(users: dict[str, Any], book: None) -> None:
+    client = signed_in(users["manager"])
+    url = reverse("analytics:dashboard_sales")
+    swap = client.get(url, {"period": "year"}, headers={"HX-Request": "true", "HX-Target": "dashboard-body"})
+    html = swap.content.decode()
+    assert swap.status_code == 200 and html.lstrip().startswith('<div id="dashboard-body"')
+    assert "<html" not in html and 'id="dashboard-data"' in html and 'data-tile="' in html
+    assert f'href="{url}?period=year" aria-selected="true"' in html, "the tabs keep the chosen period"
+    full = client.get(url, {"period": "year"}).content.decode()
+    assert full.count('id="dashboard-body"') == 1 and "<html" in full
 
 
 def test_sales_dashboard_page_query_budget(users: dict[str, Any], book: None, django_assert_max_num_queries: Any) -> None:
