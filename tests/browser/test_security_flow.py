@@ -6,6 +6,8 @@ import os
 import re
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
@@ -31,8 +33,18 @@ def test_two_step_sign_in_from_enrolment_to_the_code_after_the_password(page, li
     expect(page.get_by_role("heading", name="Security", exact=True)).to_be_visible()
     shot(page, "security")
 
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     page.get_by_role("link", name="Turn on").click()
     secret = page.locator("[data-secret]").inner_text()
+    qr = page.get_by_role("img", name="QR code to scan with the authenticator app")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
+    # What the phone's camera would read off the screen is the setup link, secret included.
+    pixels = cv2.imdecode(np.frombuffer(qr.screenshot(), np.uint8), cv2.IMREAD_GRAYSCALE)
+    assert cv2.QRCodeDetector().detectAndDecode(pixels)[0] == TOTPDevice.objects.get(user=users["north_rep"]).config_url
+    assert secret.replace(" ", "") in cv2.QRCodeDetector().detectAndDecode(pixels)[0]
+    assert not [text for text in console if "Content Security Policy" in text], console
     assert re.fullmatch(r"([A-Z2-7]{4} ){7}[A-Z2-7]{4}", secret)
     shot(page, "two_factor_enrol")
     page.fill("#id_code", "000000" if code(TOTPDevice.objects.get(user=users["north_rep"])) != "000000" else "111111")

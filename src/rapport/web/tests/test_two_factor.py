@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 import time
+import urllib.parse
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 from django.test import Client
 from django_otp.oath import TOTP
@@ -73,6 +76,62 @@ def test_enrolling_shows_a_setup_key_confirms_with_a_code_and_shows_recovery_cod
     assert token.get("users/me").status_code == 401
     assert "2 recovery codes left" not in browser.get("/account/security/").content.decode()
     assert "10 recovery codes left" in browser.get("/account/security/").content.decode()
+
+
+def qr_modules_from_svg(data_uri: str) -> np.ndarray:
+    """The dark modules drawn by the served SVG (segno draws each row as horizontal runs), as an image."""
+    assert data_uri.startswith("data:image/svg+xml;charset=utf-8,")
+    svg = urllib.parse.unquote(data_uri.split(",", 1)[1])
+    size = int(re.search(r"width='(\d+)'", svg).group(1)) // int(re.search(r"scale\((\d+)\)", svg).group(1))
+    drawn = re.search(r"class='qrline'[^>]*d='([^']+)'", svg).group(1)
+    image = np.full((size, size), 255, dtype=np.uint8)
+    x = y = 0.0
+    for command, numbers in re.findall(r"([MmHh])([-\d. ]+)", drawn):
+        values = [float(n) for n in numbers.split()]
+        if command in "Mm":
+            x, y = (values[0], values[1]) if command == "M" else (x + values[0], y + values[1])
+        else:
+            image[int(y), int(x) : int(x + values[0])] = 0
+            x += values[0]
+    return image
+
+
+def decode_qr(modules: np.ndarray) -> str:
+    """OpenCV reads the code like a phone camera would (ten pixels a module)."""
+    image = cv2.resize(modules, None, fx=10, fy=10, interpolation=cv2.INTER_NEAREST)
+    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    return str(text)
+
+
+def test_enrolling_shows_a_qr_code_of_the_setup_link_that_the_csp_allows(users):
+    browser = _signed_in(users["north_rep"])
+    response = browser.get("/account/two-factor/")
+    device = TOTPDevice.objects.get(user=users["north_rep"], confirmed=False)
+    image = re.search(
+        r'<img src="(data:image/svg\+xml;[^"]+)" alt="QR code to scan with the authenticator app" data-setup-qr>', response.content.decode()
+    )
+    assert image, "no QR code on the enrolment page"
+    assert decode_qr(qr_modules_from_svg(image.group(1))) == device.config_url
+    assert device.config_url.startswith("otpauth://totp/Rapport%3Anorth_rep?secret=")
+    # A data: image is all the page adds; the policy allows images from this site and data: URIs, nothing else.
+    policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+    assert policy["img-src"] == "'self' data:"
+    assert "unsafe-inline" not in policy["script-src"]
+
+    rep = users["north_rep"]
+    rep.language = "zh-hans"
+    rep.save(update_fields=["language"])
+    page = _signed_in(rep).get("/account/two-factor/").content.decode()
+    assert 'alt="用身份验证器应用扫描此二维码"' in page and "在应用中添加账户：扫描二维码，或输入设置密钥" in page
+
+
+def test_an_enrolled_account_shows_no_qr_code(users):
+    browser = _signed_in(users["north_rep"])
+    browser.get("/account/two-factor/")
+    browser.post("/account/two-factor/", {"code": code(TOTPDevice.objects.get(user=users["north_rep"]))})
+    page = browser.get("/account/two-factor/")
+    assert page.status_code == 200 and "recovery codes left" in page.content.decode()
+    assert "data-setup-qr" not in page.content.decode() and "otpauth://" not in page.content.decode()
 
 
 def test_a_password_alone_reaches_no_page_and_no_api_until_the_code(users):

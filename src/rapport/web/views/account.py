@@ -110,7 +110,11 @@ def two_factor_page(request: HttpRequest) -> HttpResponse:
             _verified(request, confirmed[0])
             messages.success(request, gettext("Two-step sign-in is on."))
             return render(request, "web/account/recovery_codes.html", {"codes": confirmed[1]})
-    context |= {"secret": two_factor.secret_in_groups(device), "config_url": device.config_url}
+    context |= {
+        "secret": two_factor.secret_in_groups(device),
+        "config_url": device.config_url,
+        "qr_code": two_factor.setup_qr_code(device),
+    }
     return render(request, "web/account/two_factor.html", context, status=form.status)
 
 
