@@ -81,14 +81,28 @@ def _scope(user: User) -> tuple[str, set[int], set[int]]:
     return scope
 
 
-def ownership_q(user: User, *, prefix: str = "") -> Q | None:
-    """The filter on owner/team fields that a user may see; None means everything."""
+def ownership_parts(user: User, *, prefix: str = "") -> list[Q] | None:
+    """What a user may see as the parts whose union it is: by owner, then by team; None means everything.
+
+    A rep's own records and their team's shared ones; a manager's people's
+    records and their teams'. An index led by the owner or the team serves each
+    part on its own (global search walks them one by one).
+    """
     kind, team_ids, user_ids = _scope(user)
     if kind == "all":
         return None
     if kind == "tree":
-        return Q(**{f"{prefix}owner_id__in": user_ids}) | Q(**{f"{prefix}team_id__in": team_ids})
-    return Q(**{f"{prefix}owner_id": user.pk}) | Q(**{f"{prefix}team_id__in": team_ids, f"{prefix}shared_with_team": True})
+        return [Q(**{f"{prefix}owner_id__in": user_ids}), Q(**{f"{prefix}team_id__in": team_ids})]
+    return [Q(**{f"{prefix}owner_id": user.pk}), Q(**{f"{prefix}team_id__in": team_ids, f"{prefix}shared_with_team": True})]
+
+
+def ownership_q(user: User, *, prefix: str = "") -> Q | None:
+    """The filter on owner/team fields that a user may see; None means everything."""
+    parts = ownership_parts(user, prefix=prefix)
+    if parts is None:
+        return None
+    by_owner, by_team = parts
+    return by_owner | by_team
 
 
 def ownership_branches(user: User) -> list[Q]:

@@ -313,11 +313,22 @@ class Interaction(VersionedModel):
 
 
 class SearchTerm(models.Model):
-    """One lower-cased word or name a customer record is found by (see ``customers.search``)."""
+    """One lower-cased word or name a customer record is found by (see ``customers.search``).
+
+    It carries its record's owner, team and shared flag, the fields visibility
+    is decided on (``core.policies``), so that a rep's search walks only the
+    terms they may see instead of probing every match's record. Whatever
+    changes them on a record calls ``search.index_record`` or
+    ``search.index_visibility`` in the same transaction.
+    """
 
     record_type = models.CharField(max_length=8)
     record_id = models.BigIntegerField()
     term = models.CharField(max_length=100)
+    # Plain ids like ``record_id``: the terms follow their record, not the user or team rows.
+    owner_id = models.BigIntegerField(null=True)
+    team_id = models.BigIntegerField(null=True)
+    shared_with_team = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
@@ -332,6 +343,20 @@ class SearchTerm(models.Model):
                 name="search_term_covering_idx",
             ),
             models.Index(fields=["record_type", "record_id"], name="search_term_record_idx"),
+            # A rep's or manager's search: one walk per part of what they may
+            # see (``policies.ownership_parts``), each a range of its owner's or
+            # team's terms in term order. The shared flag rides in the team
+            # index so the walk checks it without reading the row.
+            models.Index(
+                fields=["record_type", "owner_id", "term", "record_id"],
+                opclasses=["varchar_pattern_ops", "int8_ops", "varchar_pattern_ops", "int8_ops"],
+                name="search_term_owner_idx",
+            ),
+            models.Index(
+                fields=["record_type", "team_id", "term", "record_id", "shared_with_team"],
+                opclasses=["varchar_pattern_ops", "int8_ops", "varchar_pattern_ops", "int8_ops", "bool_ops"],
+                name="search_term_team_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -248,9 +248,7 @@ def _write_tags(record: Any, names: list[str]) -> None:
 
 def _reindex(spec: RecordSpec, record: Any) -> None:
     emails = list(record.contact_points.filter(kind=ContactPointKind.EMAIL).values_list("normalised", flat=True))
-    search.index_record(
-        record_type=spec.record_type, record_id=record.pk, texts=spec.search_texts(record, [{"normalised": e} for e in emails])
-    )
+    search.index_record(record_type=spec.record_type, record=record, texts=spec.search_texts(record, [{"normalised": e} for e in emails]))
 
 
 def _require_writer(actor: User) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from rapport.customers.models import SearchTerm
 
@@ -40,16 +41,33 @@ def terms_for(*texts: str) -> set[str]:
     return {t for t in terms if t}
 
 
-def index_record(*, record_type: str, record_id: int, texts: Iterable[str]) -> None:
-    """Replace the search terms of one record."""
+def _visibility(record: Any) -> dict[str, Any]:
+    return {"owner_id": record.owner_id, "team_id": record.team_id, "shared_with_team": record.shared_with_team}
+
+
+def index_record(*, record_type: str, record: Any, texts: Iterable[str]) -> None:
+    """Replace the search terms of one record, with its owner, team and shared flag."""
     wanted = terms_for(*texts)
-    existing = set(SearchTerm.objects.filter(record_type=record_type, record_id=record_id).values_list("term", flat=True))
-    stale = existing - wanted
+    visibility = _visibility(record)
+    existing = {
+        term: (owner_id, team_id, shared)
+        for term, owner_id, team_id, shared in SearchTerm.objects.filter(record_type=record_type, record_id=record.pk).values_list(
+            "term", "owner_id", "team_id", "shared_with_team"
+        )
+    }
+    stale = existing.keys() - wanted
     if stale:
-        SearchTerm.objects.filter(record_type=record_type, record_id=record_id, term__in=stale).delete()
-    new = wanted - existing
+        SearchTerm.objects.filter(record_type=record_type, record_id=record.pk, term__in=stale).delete()
+    if any(seen != tuple(visibility.values()) for term, seen in existing.items() if term in wanted):
+        index_visibility(record_type=record_type, record=record)
+    new = wanted - existing.keys()
     if new:
-        SearchTerm.objects.bulk_create([SearchTerm(record_type=record_type, record_id=record_id, term=t) for t in new])
+        SearchTerm.objects.bulk_create([SearchTerm(record_type=record_type, record_id=record.pk, term=t, **visibility) for t in new])
+
+
+def index_visibility(*, record_type: str, record: Any) -> None:
+    """Give the record's terms its current owner, team and shared flag (after a write that changed only those)."""
+    SearchTerm.objects.filter(record_type=record_type, record_id=record.pk).update(**_visibility(record))
 
 
 def unindex_record(*, record_type: str, record_id: int) -> None:

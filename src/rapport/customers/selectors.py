@@ -221,28 +221,35 @@ def _phone_owner_ids(e164: str) -> dict[str, list[int]]:
 def _text_match_ids(user: User, record_type: str, words: list[str], limit: int) -> list[int]:
     """Ids of up to ``limit`` records the user may see with a term starting with every word, best match first.
 
-    One query that starts from the term index: the longest word's terms in
-    (term, record id) order — a term equal to the word ranks before longer ones —,
-    each probed for the record's visibility and the other words. Joining
-    the match to the record list ordered by name let PostgreSQL start from the
-    name index and filter every contact (7 s for a common prefix at 1,000,000);
-    ordered by term, the work is bounded by the number of matching terms.
+    Starts from the term index: the longest word's terms in (term, record id)
+    order — a term equal to the word ranks before longer ones —, each probed
+    for the other words. Joining the match to the record list ordered by name
+    let PostgreSQL start from the name index and filter every contact (7 s
+    for a common prefix at 1,000,000); ordered by term, the work is bounded by
+    the number of matching terms.
+
+    The terms carry their record's owner, team and shared flag, so a user who
+    sees part of the base walks each part of it (``policies.ownership_parts``:
+    own terms, then the team's) in an index led by the owner or the team, and
+    reads only terms they may see. Probing each match's record for visibility
+    instead cost a rep 89 ms on SQLite and 235 ms on PostgreSQL for 'smit' at
+    1,000,000 contacts, almost all of it on other people's customers.
     """
-    model: type[Any] = {"account": Account, "contact": Contact, "lead": Lead}[record_type]
     driver = max(words, key=len)
     terms = terms_starting_with(SearchTerm.objects.filter(record_type=record_type), driver)
-    if policies.ownership_q(user) is not None:
-        terms = terms.filter(Exists(policies.restrict(model.objects.filter(pk=OuterRef("record_id")), user)))
     for word in dict.fromkeys(words):
         if word != driver:
             others = terms_starting_with(SearchTerm.objects.filter(record_type=record_type, record_id=OuterRef("record_id")), word)
             terms = terms.filter(Exists(others))
-    ranked = terms.order_by("term", "record_id").values_list("record_id", flat=True)
+    parts = policies.ownership_parts(user)
+    walks = [terms] if parts is None else [terms.filter(part) for part in parts]
     rows = limit * 4  # a record matches with a few of its terms (name, words, email)
     while True:
-        fetched = list(ranked[:rows])
-        found = list(dict.fromkeys(fetched))
-        if len(found) >= limit or len(fetched) < rows:
+        fetched = [list(walk.order_by("term", "record_id").values_list("term", "record_id")[:rows]) for walk in walks]
+        # The first ``rows`` of the union in (term, record id) order lie among the first ``rows`` of each walk.
+        merged = sorted(set().union(*fetched))[:rows]
+        found = list(dict.fromkeys(record_id for _, record_id in merged))
+        if len(found) >= limit or all(len(batch) < rows for batch in fetched):
             return found[:limit]
         rows *= 4
 

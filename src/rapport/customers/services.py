@@ -20,7 +20,7 @@ from rapport.common.errors import Conflict, NotFound, PermissionDenied, Validati
 from rapport.core import policies
 from rapport.core.audit import audit_record, diff
 from rapport.core.models import AuditAction, Team, User
-from rapport.customers import selectors
+from rapport.customers import search, selectors
 from rapport.customers.events import CustomerRecordUpdated, InteractionLogged
 from rapport.customers.models import (
     Account,
@@ -331,6 +331,7 @@ def lead_assign(*, actor: User | None, lead: Lead, owner: User, team: Team | Non
         locked = Lead.objects.select_for_update().get(pk=lead.pk)
         before = {name: getattr(locked, name) for name in fields}
         save_if_version(locked, expected_version=None, fields=fields)
+        search.index_visibility(record_type="lead", record=locked)
         changes = diff(before, fields)
         audit_record(actor=actor, action=AuditAction.UPDATE, record=locked, changes=changes, via=via)
         if changes:

@@ -338,7 +338,7 @@ def _write_accounts(ctx: _Ctx, batch: int, start: int, stop: int) -> int:
         if rng.random() < 0.6:
             emails.append(f"info@{account.website.removeprefix('https://www.')}")
             rows.point("email", emails[0], emails[0], True, "work", owner="account", owner_id=account.pk)
-        rows.search_terms("account", account.pk, account.name, *emails)
+        rows.search_terms("account", account, account.name, *emails)
         rows.tag(Account, "account", account.pk, _tag_ids(ctx, rng, 0.3))
         rows.interactions_for(rng, rng.randrange(3), zh=place.country == "CN", owner_id=account.owner_id, account_id=account.pk)
         rows.audit("account", account.pk, account.name, {"name": account.name, "owner_id": account.owner_id, "phones": [phone]})
@@ -417,7 +417,7 @@ def _write_contacts(ctx: _Ctx, batch: int, start: int, stop: int) -> int:
             label = "work" if i == 0 and contact.account_id else "home"
             out.point("email", email, email, i == 0, label, owner="contact", owner_id=contact.pk)
         account_name = names[contact.account_id] if contact.account_id else ""
-        out.search_terms("contact", contact.pk, contact.full_name, contact.first_name, contact.last_name, account_name, *emails)
+        out.search_terms("contact", contact, contact.full_name, contact.first_name, contact.last_name, account_name, *emails)
         out.tag(Contact, "contact", contact.pk, _tag_ids(ctx, rng, 0.3))
         count = int(rng.random() * (2 * per_contact + 1))
         out.interactions_for(rng, count, zh=zh, owner_id=contact.owner_id, contact_id=contact.pk, account_id=contact.account_id)
@@ -472,7 +472,7 @@ def _write_leads(ctx: _Ctx, batch: int, start: int, stop: int) -> int:
     for lead, phones, emails, zh in rows:
         out.point("phone", phones[0][0], phones[0][1], True, "mobile", owner="lead", owner_id=lead.pk)
         out.point("email", emails[0], emails[0], True, "work", owner="lead", owner_id=lead.pk)
-        out.search_terms("lead", lead.pk, lead.full_name, lead.first_name, lead.last_name, lead.company, *emails)
+        out.search_terms("lead", lead, lead.full_name, lead.first_name, lead.last_name, lead.company, *emails)
         out.tag(Lead, "lead", lead.pk, trade_show if lead.source == "Trade show" else [])
         out.interactions_for(rng, rng.randrange(3), zh=zh, owner_id=lead.owner_id, lead_id=lead.pk)
         out.audit("lead", lead.pk, str(lead), {"full_name": lead.full_name, "company": lead.company, "source": lead.source})

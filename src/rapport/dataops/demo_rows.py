@@ -37,6 +37,7 @@ _INTERACTION_COLUMNS = (
     "created_at",
     "updated_at",
 )
+_TERM_COLUMNS = ("record_type", "record_id", "term", "owner_id", "team_id", "shared_with_team")
 _AUDIT_COLUMNS = ("at", "actor_id", "actor_name", "action", "record_type", "record_id", "record_repr", "changes", "via")
 _CHANNELS = tuple(data.CHANNELS)
 _CHANNEL_WEIGHTS = [sum(w for w, _, _ in list(data.CHANNELS.values())[: i + 1]) for i in range(len(data.CHANNELS))]
@@ -103,7 +104,7 @@ class BatchRows:
         self.now = connection.ops.adapt_datetimefield_value(dt.datetime.now(dt.UTC))
         self.changes_field = AuditEntry._meta.get_field("changes")
         self.points: list[tuple[Any, ...]] = []
-        self.terms: list[tuple[str, int, str]] = []
+        self.terms: list[tuple[str, int, str, int, int | None, bool]] = []
         self.tags: dict[tuple[type[models.Model], str], list[tuple[int, int]]] = {}
         self.interactions: list[tuple[Any, ...]] = []
         self.audits: list[tuple[Any, ...]] = []
@@ -112,8 +113,10 @@ class BatchRows:
         ids = {"account": None, "contact": None, "lead": None, owner: owner_id}
         self.points.append((kind, label, value, normalised, primary, ids["account"], ids["contact"], ids["lead"], self.now, self.now))
 
-    def search_terms(self, record_type: str, record_id: int, *texts: str) -> None:
-        self.terms.extend((record_type, record_id, term) for term in terms_for(*texts))
+    def search_terms(self, record_type: str, record: Any, *texts: str) -> None:
+        """The record's terms, with the owner, team and shared flag visibility is decided on (as ``search.index_record``)."""
+        pk, owner_id, team_id, shared = record.pk, record.owner_id, record.team_id, record.shared_with_team
+        self.terms.extend((record_type, pk, term, owner_id, team_id, shared) for term in terms_for(*texts))
 
     def tag(self, model: type[models.Model], owner: str, owner_id: int, tag_ids: list[int]) -> None:
         through = model._meta.get_field("tags").remote_field.through  # type: ignore[union-attr]
@@ -152,7 +155,7 @@ class BatchRows:
 
     def write(self) -> None:
         insert_rows(ContactPoint, _POINT_COLUMNS, self.points)
-        insert_rows(SearchTerm, ("record_type", "record_id", "term"), self.terms)
+        insert_rows(SearchTerm, _TERM_COLUMNS, self.terms)
         for (through, owner_column), rows in self.tags.items():
             insert_rows(through, (owner_column, "tag_id"), rows)
         insert_rows(Interaction, _INTERACTION_COLUMNS, self.interactions)

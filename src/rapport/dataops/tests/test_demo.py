@@ -119,6 +119,12 @@ def test_names_search_terms_owners_and_teams_match_the_services(loaded: dict[str
     assert Contact.objects.filter(full_name__regex=r"^[A-Za-z]").exists()
     for record in [*Account.objects.select_related("owner"), *Lead.objects.select_related("owner")]:
         assert record.team_id == record.owner.team_id
+    # Each term carries its record's owner, team and shared flag, as ``search.index_record`` writes them.
+    for record_type, model in (("account", Account), ("contact", Contact), ("lead", Lead)):
+        visibility = {pk: rest for pk, *rest in model.objects.values_list("pk", "owner_id", "team_id", "shared_with_team")}
+        terms = SearchTerm.objects.filter(record_type=record_type).values_list("record_id", "owner_id", "team_id", "shared_with_team")
+        assert terms.exists()
+        assert all(visibility[record_id] == rest for record_id, *rest in terms)
 
 
 def test_the_stories_are_there(loaded: dict[str, int]) -> None:
