@@ -16,6 +16,7 @@ from django.db.models import Model
 from tests.security.registry import (
     Owned,
     _account,
+    _anomaly_flag,
     _contact,
     _contract,
     _contract_document,
@@ -94,8 +95,13 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
     "analytics:account_profile": _account,
     "analytics:account_cross_sell": _account,
     "analytics:account_credit": _account,
+    "analytics:anomaly_detail": _anomaly_flag,
 }
 PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTORIES.items()}
+
+# Pages whose records only some roles reach, and who checks that the owner's record is reachable
+# (fraud review is for the rep's manager; the rep and strangers get 404).
+PAGE_REACHED_BY: dict[str, str] = {"analytics:anomaly_detail": "manager"}
 
 # Pages whose kwargs besides the id need a value (the kind of record the id is of).
 PAGE_OTHER_KWARGS: dict[str, dict[str, str]] = {"web:record_activities": {"kind": "contact"}}

@@ -175,6 +175,27 @@ def _contract_document(owner: Any, mark: str) -> Model:
 
 
 # path template (OpenAPI) -> factory; ids in the path are filled with the record's pk.
+def _anomaly_flag(owner: Any, mark: str) -> Model:
+    """A flag as the nightly job stores it, on an order of an account the owner looks after."""
+    from django.utils import timezone
+
+    from rapport.analytics.anomalies import Finding, anomaly_flags_store
+    from rapport.analytics.models import AnomalyFlag
+
+    order = _order(owner, mark)
+    finding = Finding(
+        "amount_outlier",
+        f"order:{order.pk}",
+        order.pk,
+        order.account_id,
+        9.5,
+        "high",
+        {"amount": "200.00", "median": "1.00", "z": 9.5, "baseline": "base", "orders": 5},
+    )
+    anomaly_flags_store(findings=[finding], today=timezone.localdate())
+    return AnomalyFlag.objects.get(subject=f"order:{order.pk}")
+
+
 OWNED: dict[str, Owned] = {
     "/api/v1/accounts/{record_id}": Owned(_account),
     "/api/v1/contacts/{record_id}": Owned(_contact),
@@ -223,6 +244,15 @@ OWNED: dict[str, Owned] = {
     "/api/v1/activities/{activity_id}/cancel": Owned(_meeting),
     "/api/v1/activities/{activity_id}/reopen": Owned(_meeting),
     "/api/v1/activities/{activity_id}/ics": Owned(_meeting),
+    "/api/v1/analytics/anomalies/{flag_id}": Owned(_anomaly_flag),
+    "/api/v1/analytics/anomalies/{flag_id}/review": Owned(_anomaly_flag),
+}
+
+# Paths whose records only some roles reach, and who among them checks that the owner's record is
+# reachable (the strangers' 404s must come from visibility): fraud review is for the rep's manager.
+REACHED_BY: dict[str, str] = {
+    "/api/v1/analytics/anomalies/{flag_id}": "manager",
+    "/api/v1/analytics/anomalies/{flag_id}/review": "manager",
 }
 
 # Paths with an id whose records are not owned customer data: everyone signed in

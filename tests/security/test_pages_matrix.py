@@ -161,7 +161,7 @@ def test_the_owner_reaches_the_page_strangers_cannot(name, users):
     url = _url_for(name, record)
     if url is None:
         pytest.skip(f"{name} is not mounted in this URL conf")
-    client, token = _signed_in(owner)
+    client, token = _signed_in(users[page_registry.PAGE_REACHED_BY.get(name, "north_rep")])
     response = client.get(url)
     if response.status_code == 405:
         response = client.post(url, {"csrfmiddlewaretoken": token})

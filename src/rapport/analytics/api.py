@@ -212,3 +212,8 @@ def _dashboard_route(name: str) -> None:
 
 for _name in BOARDS:
     _dashboard_route(_name)
+
+# The fraud-review queue has its own module; its paths hang off this router.
+from rapport.analytics.anomaly_api import router as anomaly_router  # noqa: E402
+
+router.add_router("/", anomaly_router)

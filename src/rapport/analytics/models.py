@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rapport.common.models import TimeStampedModel, VersionedModel
 
@@ -203,7 +204,7 @@ class AnomalySeverity(models.TextChoices):
 
 
 class AnomalyStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("anomaly flag", "Open")
     LEGITIMATE = "legitimate", _("Legitimate")
     FRAUD = "fraud", _("Fraud")
     FOLLOW_UP = "follow_up", _("Needs follow-up")
@@ -225,6 +226,17 @@ class AnomalyFlag(VersionedModel):
     account = models.ForeignKey("customers.Account", on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
     score = models.FloatField(_("score"))
     severity = models.CharField(_("severity"), max_length=6, choices=AnomalySeverity.choices)
+    # The queue's "most severe first" order needs a number the database can index and page by (keyset).
+    severity_rank = models.GeneratedField(
+        expression=models.Case(
+            models.When(severity=AnomalySeverity.HIGH, then=models.Value(3)),
+            models.When(severity=AnomalySeverity.MEDIUM, then=models.Value(2)),
+            default=models.Value(1),
+        ),
+        output_field=models.PositiveSmallIntegerField(),
+        db_persist=True,
+        verbose_name=_("severity rank"),
+    )
     evidence = models.JSONField(_("evidence"), default=dict)
     detected_on = models.DateField(_("detected on"))
     status = models.CharField(_("status"), max_length=10, choices=AnomalyStatus.choices, default=AnomalyStatus.OPEN)
@@ -242,7 +254,11 @@ class AnomalyFlag(VersionedModel):
             models.UniqueConstraint(fields=["rule", "subject"], name="anomaly_flag_once_per_subject"),
             models.CheckConstraint(condition=models.Q(score__gte=0), name="anomaly_flag_score_not_negative"),
         ]
-        indexes = [models.Index(fields=["status", "detected_on", "id"], name="anomaly_flag_queue_idx")]
+        indexes = [
+            models.Index(fields=["status", "detected_on", "id"], name="anomaly_flag_queue_idx"),
+            models.Index(fields=["status", "severity_rank", "detected_on", "id"], name="anomaly_flag_severity_idx"),
+            models.Index(fields=["detected_on", "id"], name="anomaly_flag_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.rule} on {self.subject}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rapport.analytics import churn_views, cluster_views, credit_views, dashboard_views, olap_views, views
+from rapport.analytics import anomaly_views, churn_views, cluster_views, credit_views, dashboard_views, olap_views, views
 from rapport.analytics.dashboards.registry import BOARDS
 
 app_name = "analytics"
@@ -22,6 +22,8 @@ urlpatterns = [
     path("clusters/", cluster_views.clusters, name="clusters"),
     path("clusters/fit/", cluster_views.clusters_fit, name="clusters_fit"),
     path("clusters/progress/", cluster_views.clusters_progress, name="clusters_progress"),
+    path("fraud-review/", anomaly_views.anomaly_queue, name="anomalies"),
+    path("fraud-review/<int:pk>/", anomaly_views.anomaly_detail, name="anomaly_detail"),
     path("credit/", credit_views.credit_accounts, name="credit"),
     path("accounts/<int:account_id>/credit/", credit_views.account_credit, name="account_credit"),
     *(path(f"dashboards/{name}/", dashboard_views.dashboard, {"name": name}, name=f"dashboard_{name}") for name in BOARDS),

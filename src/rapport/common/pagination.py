@@ -32,12 +32,17 @@ class Page(Generic[M]):
     limit: int
 
 
-def encode_cursor(value: Any, pk: int) -> str:
-    """The cursor that continues after a row whose sort value is ``value``."""
+def _plain(value: Any) -> Any:
     if isinstance(value, datetime | date):
-        value = value.isoformat()
-    elif isinstance(value, Decimal):
-        value = str(value)
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def encode_cursor(value: Any, pk: int) -> str:
+    """The cursor that continues after a row whose sort value is ``value`` (a list of values for several sort fields)."""
+    value = [_plain(v) for v in value] if isinstance(value, list) else _plain(value)
     raw = json.dumps([value, pk], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -53,10 +58,28 @@ def _decode(cursor: str) -> tuple[Any, int]:
     return value, pk
 
 
-def keyset_page(queryset: QuerySet[M], *, sort: str, cursor: str | None, limit: int, branches: Sequence[Q] = ()) -> Page[M]:
-    """One page of ``queryset`` ordered by ``sort`` (``field`` or ``-field``), then id.
+def _after(fields: Sequence[str], values: Sequence[Any], pk: int, descending: Sequence[bool]) -> Q:
+    """Rows strictly after (values..., pk) in the order of ``fields`` then id: (a > x) or (a = x and b > y) or ..."""
+    keys = [*fields, "pk"]
+    wanted = [*values, pk]
+    directions = [*descending, descending[-1]]
+    parts = [
+        Q(**{keys[j]: wanted[j] for j in range(i)}, **{f"{key}__{'lt' if directions[i] else 'gt'}": wanted[i]})
+        for i, key in enumerate(keys)
+    ]
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return condition
 
-    The sort field must be non-null for keyset order to be total.
+
+def keyset_page(
+    queryset: QuerySet[M], *, sort: str | Sequence[str], cursor: str | None, limit: int, branches: Sequence[Q] = ()
+) -> Page[M]:
+    """One page of ``queryset`` ordered by ``sort`` (``field`` or ``-field``, or several of them), then id.
+
+    The sort fields must be non-null for keyset order to be total; with several,
+    the cursor holds each one's value and the id goes the way of the last.
 
     ``branches`` split the queryset into parts whose union is the whole (a
     rep's own records, their team's shared ones): the first page of each is
@@ -67,14 +90,17 @@ def keyset_page(queryset: QuerySet[M], *, sort: str, cursor: str | None, limit: 
     """
     if limit < 1 or limit > MAX_PAGE_SIZE:
         raise ValidationFailed.for_field("limit", f"Must be between 1 and {MAX_PAGE_SIZE}.")
-    descending = sort.startswith("-")
-    field = sort.lstrip("-")
+    sorts = [sort] if isinstance(sort, str) else list(sort)
+    fields = [s.lstrip("-") for s in sorts]
+    descending = [s.startswith("-") for s in sorts]
     if cursor:
         value, pk = _decode(cursor)
-        op = "lt" if descending else "gt"
-        queryset = queryset.filter(Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"pk__{op}": pk}))
-    order = [f"-{field}", "-pk"] if descending else [field, "pk"]
-    ordered = queryset.order_by(*order)
+        values = [value] if len(fields) == 1 else value
+        if not isinstance(values, list) or len(values) != len(fields):
+            raise ValidationFailed.for_field("cursor", "The cursor is not valid; start again from the first page.")
+        queryset = queryset.filter(_after(fields, values, pk, descending))
+    order = [f"-{f}" if d else f for f, d in zip(fields, descending, strict=True)]
+    ordered = queryset.order_by(*order, "-pk" if descending[-1] else "pk")
     if len(branches) > 1:
         heads = {pk for branch in branches for pk in ordered.filter(branch).values_list("pk", flat=True)[: limit + 1]}
         ordered = ordered.filter(pk__in=heads)  # the database orders the union: its collation, not Python's
@@ -83,5 +109,6 @@ def keyset_page(queryset: QuerySet[M], *, sort: str, cursor: str | None, limit: 
     if len(rows) > limit:
         rows = rows[:limit]
         last = rows[-1]
-        next_cursor = encode_cursor(getattr(last, field), last.pk)
+        values = [_plain(getattr(last, f)) for f in fields]
+        next_cursor = encode_cursor(values[0] if len(fields) == 1 else values, last.pk)
     return Page(items=rows, next_cursor=next_cursor, limit=limit)

@@ -9,6 +9,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from rapport.analytics.anomaly_queue import READERS as FRAUD_QUEUE_READERS
+
 StrOrPromise = str | Promise
 
 
@@ -19,6 +21,7 @@ class NavItem:
     url_name: str | None  # None: the domain is planned, shown as coming soon
     section: str = "customers"
     admin_only: bool = False
+    roles: frozenset[str] = frozenset()  # when set: only these roles (and administrators) see the entry
 
     @property
     def url(self) -> str:
@@ -44,6 +47,7 @@ NAVIGATION = (
     NavItem("loyalty", _("Loyalty"), None, section="work"),
     NavItem("analytics", _("Analytics"), "analytics:overview", section="insight"),
     NavItem("dashboards", _("Dashboards"), "analytics:dashboard_sales", section="insight"),
+    NavItem("fraud", _("Fraud review"), "analytics:anomalies", section="insight", roles=frozenset(FRAUD_QUEUE_READERS)),
     NavItem("automation", _("Automation"), None, section="insight"),
     NavItem("data", _("Data"), None, section="insight"),
     NavItem("admin", _("Admin"), "admin:index", section="insight", admin_only=True),
@@ -55,6 +59,7 @@ SECTIONS = (("customers", _("Customers")), ("work", _("Work")), ("insight", _("I
 def navigation(request: HttpRequest) -> dict[str, object]:
     user = getattr(request, "user", None)
     is_admin = bool(user is not None and user.is_authenticated and getattr(user, "is_administrator", False))
-    items = [item for item in NAVIGATION if is_admin or not item.admin_only]
+    role = getattr(user, "role", "") if user is not None and user.is_authenticated else ""
+    items = [item for item in NAVIGATION if is_admin or (not item.admin_only and (not item.roles or role in item.roles))]
     sections = [(label, [item for item in items if item.section == key]) for key, label in SECTIONS]
     return {"navigation": items, "nav_sections": sections}

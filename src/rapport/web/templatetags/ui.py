@@ -24,6 +24,7 @@ _ICONS = {
     "sales": '<path d="M4 19V9M10 19V5M16 19v-7M22 19H2"/>',
     "marketing": '<path d="M3 10v4h4l6 4V6L7 10z"/><path d="M17 9a4 4 0 010 6"/>',
     "service": '<path d="M4 14v-2a8 8 0 0116 0v2"/><rect x="3" y="14" width="4" height="6" rx="1"/><rect x="17" y="14" width="4" height="6" rx="1"/>',
+    "fraud": '<path d="M12 3l8 3v6c0 5-3.5 8-8 9-4.5-1-8-4-8-9V6z"/><path d="M12 8v5M12 16v.5"/>',
     "analytics": '<path d="M12 3v9l7 4"/><circle cx="12" cy="12" r="9"/>',
     "loyalty": '<path d="M12 3l2.7 5.6 6.1.9-4.4 4.3 1 6.1L12 17l-5.4 2.9 1-6.1L3.2 9.5l6.1-.9z"/>',
     "automation": '<path d="M13 2L4 14h7l-1 8 9-12h-7z"/>',
