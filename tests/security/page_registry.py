@@ -68,6 +68,8 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
         f"sales:{page}": _quote
         for page in (
             "quote_detail",
+            "quote_header",
+            "quote_header_edit",
             "quote_line_add",
             "quote_line_price",
             "quote_answer",

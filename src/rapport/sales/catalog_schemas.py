@@ -139,7 +139,7 @@ class QuoteIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
     account_id: int | None = Field(None, description="Create only")
-    currency: str | None = Field(None, max_length=3, description="Create only")
+    currency: str | None = Field(None, max_length=3, description="On PATCH only while the quote has no lines")
     title: str | None = Field(None, max_length=200)
     contact_id: int | None = None
     opportunity_id: int | None = None

@@ -62,6 +62,27 @@ class QuoteForm(ServiceErrorsMixin, forms.Form):
     )
 
 
+class QuoteHeaderForm(ServiceErrorsMixin, forms.Form):
+    """A draft quote's header, edited in place on the quote page. ``opened_at`` dates what the user saw,
+    so that a stale save can say what others changed since."""
+
+    title = forms.CharField(label=_("Title"), max_length=200, widget=_input(forms.TextInput()))
+    valid_until = forms.CharField(label=_("Valid until"), max_length=20, required=False, widget=DATE)
+    contact_id = forms.CharField(label=_("Addressed to"), required=False, widget=_input(forms.Select()))
+    opportunity_id = forms.CharField(label=_("Opportunity"), required=False, widget=_input(forms.Select()))
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, required=False, widget=_input(forms.Select()))
+    notes = forms.CharField(
+        label=_("Notes for the customer"), max_length=20000, required=False, widget=_input(forms.Textarea(attrs={"rows": 4}))
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    opened_at = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput())
+
+    def to_data(self, *, currency_editable: bool) -> dict[str, object]:
+        """What the service changes: every header field as typed (empty clears it); currency only while it may change."""
+        skip = {"version", "opened_at"} | (set() if currency_editable else {"currency"})
+        return {name: value for name, value in self.cleaned_data.items() if name not in skip}
+
+
 class QuoteSendForm(ServiceErrorsMixin, forms.Form):
     to = forms.CharField(
         label=_("To"), max_length=1000, help_text=_("One or more email addresses, separated by commas."), widget=_input(forms.TextInput())

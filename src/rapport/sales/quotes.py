@@ -31,7 +31,19 @@ from rapport.sales.services import clean_currency, require_writer
 HEADER_TEXT = {"title": 200, "notes": 20000}
 HEADER_FIELDS = frozenset({*HEADER_TEXT, "valid_until", "contact_id", "opportunity_id"})
 CREATE_FIELDS = HEADER_FIELDS | {"account_id", "currency", "lines", "shared_with_team"}
-AUDITED = ("title", "notes", "valid_until", "contact_id", "opportunity_id", "status", "grand_total")
+# A draft's header may also change currency, as long as no line is priced in the old one (checked under the row lock).
+UPDATE_FIELDS = HEADER_FIELDS | {"currency"}
+OTHER_ACCOUNT = {
+    "contact_id": "This person is not a contact of the quote's account.",
+    "opportunity_id": "This opportunity is for another account.",
+}
+# Why a field cannot be changed on a draft, said in words (the rest: set by the server, or unknown).
+NOT_CHANGED = {
+    "account_id": "A quote stays with its account; make a new quote for the other account.",
+    "lines": "Lines change one at a time: POST /quotes/{id}/lines, PUT or DELETE /quote-lines/{id}.",
+    "shared_with_team": "Set when the quote is made.",
+}
+AUDITED = ("title", "notes", "valid_until", "contact_id", "opportunity_id", "currency", "status", "grand_total")
 
 
 def quote_list_for_user(*, user: User) -> QuerySet[Quote]:
@@ -71,22 +83,28 @@ def _snapshot(quote: Quote) -> dict[str, Any]:
     return {name: getattr(quote, name) for name in AUDITED}
 
 
-def _clean_header(actor: User, data: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+def _clean_header(actor: User, data: Mapping[str, Any], allowed: frozenset[str], account_id: int | None) -> dict[str, Any]:
+    """The header values checked; the addressee and the opportunity must be ones the actor sees, of the quote's account."""
     errors = Errors()
     for key in data:
         if key not in allowed:
-            errors.add(key, "This field is set by the server and cannot be changed." if hasattr(Quote, key) else "Unknown field.")
+            server_set = "This field is set by the server and cannot be changed." if hasattr(Quote, key) else "Unknown field."
+            errors.add(key, NOT_CHANGED.get(key, server_set))
     values: dict[str, Any] = {}
     for name, limit in HEADER_TEXT.items():
         if name in data:
             values[name] = clean_text(data[name], field=name, max_length=limit, errors=errors, required=name == "title")
     if "valid_until" in data:
         values["valid_until"] = clean_date(data["valid_until"], field="valid_until", errors=errors)
+    if "currency" in data and "currency" in allowed:
+        values["currency"] = clean_currency(data["currency"], errors=errors)
     for field, resolve in (("contact_id", visible_contact), ("opportunity_id", visible_opportunity)):
         if data.get(field) not in (None, ""):
             found = resolve(actor, data[field]) if str(data[field]).isdigit() else None
             if found is None:
                 errors.add(field, f"No such record: {data[field]}.")
+            elif account_id is not None and found.account_id != account_id:
+                errors.add(field, OTHER_ACCOUNT[field])
             values[field] = found.pk if found else None
         elif field in data:
             values[field] = None
@@ -114,7 +132,7 @@ def quote_create(*, actor: User, data: Mapping[str, Any], via: str = "web") -> Q
     header = {k: v for k, v in data.items() if k not in {"account_id", "currency", "lines", "shared_with_team"}}
     values: dict[str, Any] = {}
     try:
-        values = _clean_header(actor, header, HEADER_FIELDS)
+        values = _clean_header(actor, header, HEADER_FIELDS, account.pk if account else None)
     except ValidationFailed as exc:
         for field, messages in exc.field_errors.items():
             for message in messages:
@@ -167,10 +185,19 @@ def _lock_draft(quote: Quote, expected_version: int | None) -> Quote:
 
 
 def quote_update(*, actor: User, quote: Quote, data: Mapping[str, Any], expected_version: int | None, via: str = "web") -> Quote:
+    """Change a draft quote's header (title, valid until, addressee, opportunity, notes, currency while it has no lines).
+
+    Sent, accepted and other answered quotes are refused with Conflict (revise them
+    instead); a stale ``expected_version`` with StaleVersion; nothing is written then.
+    """
     _require_editor(actor, quote)
-    values = _clean_header(actor, data, HEADER_FIELDS)
+    values = _clean_header(actor, data, UPDATE_FIELDS, quote.account_id)
     with transaction.atomic():
         locked = _lock_draft(quote, expected_version)
+        if values.get("currency", locked.currency) != locked.currency and locked.lines.exists():
+            raise ValidationFailed.for_field(
+                "currency", f"The lines are priced in {locked.currency}; remove them before changing the currency."
+            )
         before = _snapshot(locked)
         Quote.objects.filter(pk=locked.pk).update(**values, version=F("version") + 1, updated_at=timezone.now())
         locked.refresh_from_db()

@@ -50,6 +50,8 @@ FIXED = (
     gettext_noop("A date is required (YYYY-MM-DD)."),
     gettext_noop("At most 200 characters."),
     gettext_noop("The cursor is not valid; start again from the first page."),
+    gettext_noop("This person is not a contact of the quote's account."),
+    gettext_noop("This opportunity is for another account."),
 )
 
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -76,6 +78,10 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         gettext_noop("No price book in %(currency)s lists %(sku)s; ask an administrator to price it, or type a price."),
     ),
     (re.compile(r"Choose one of (?P<choices>.*)\."), gettext_noop("Choose one of %(choices)s.")),
+    (
+        re.compile(r"The lines are priced in (?P<currency>[A-Z]{3}); remove them before changing the currency\."),
+        gettext_noop("The lines are priced in %(currency)s; remove them before changing the currency."),
+    ),
     (
         re.compile(r"At most (?P<limit>\d+) characters \(this has (?P<length>\d+)\)\."),
         gettext_noop("At most %(limit)s characters (this has %(length)s)."),

@@ -137,9 +137,11 @@ def _editor(
 ) -> dict[str, Any]:
     quote.refresh_from_db()
     may_edit = policies.can_edit(user, quote)
+    lines = quotes.quote_lines(quote=quote)
     return {
         "quote": quote,
-        "lines": quotes.quote_lines(quote=quote),
+        "lines": lines,
+        "currency_editable": not lines,
         "editable": may_edit and quote.status == QuoteStatus.DRAFT,
         "line_form": form or _line_form(user=user),
         "editing": editing,
