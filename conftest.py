@@ -70,8 +70,10 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> Any:
-    # Login throttles and API rate limits count in the cache: each test starts at zero.
+def _fresh_cache(settings: Any) -> Any:
+    # Login throttles and API rate limits count in the cache: each test starts at zero, in memory (the
+    # file cache under var/ would be shared by the parallel test processes).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
     from django.core.cache import cache
 
     cache.clear()

@@ -158,15 +158,18 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 
-CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["RAPPORT_CACHE_URL"]}
-        if os.environ.get("RAPPORT_CACHE_URL")
-        # One process (the laptop install) needs no cache server; several web
-        # processes share throttles and rate limits through Redis.
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rapport"}
-    )
-}
+def _cache(url: str) -> dict[str, object]:
+    """Login throttles and API rate limits count in the cache, so every web process must share it.
+
+    A cache server (``RAPPORT_CACHE_URL=redis://host:6379/0``) serves several machines; without one,
+    the processes of one machine (``rapport serve`` runs one per core) share files under var/cache/.
+    """
+    if url:
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+
+
+CACHES = {"default": _cache(os.environ.get("RAPPORT_CACHE_URL", "").strip())}
 
 # Behind HTTPS (production): secure cookies, HSTS and redirects.
 if _env_bool("RAPPORT_HTTPS", False):

@@ -9,19 +9,15 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection, connections
-from django.db.utils import load_backend
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.compat import TaskResultStatus
@@ -31,11 +27,11 @@ from rapport.core.jobs.idempotency import once
 from rapport.core.jobs.retry import retrying
 from rapport.core.jobs.scheduler import PeriodicJob, schedule
 from rapport.core.models import AuditEntry, IdempotencyKey, ScheduleSlot, WorkerHeartbeat
+from rapport.core.tests.conftest import SharedDatabase
 
 # On PostgreSQL the workers use the test database, so the test commits; on SQLite it is unused.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-ALIAS = "worker_processes"
 ROWS = 6
 
 
@@ -69,43 +65,6 @@ def mark_slot() -> None:
 def register_every_second() -> None:
     """Called in the worker processes of the schedule test only, so no other test sees the job."""
     schedule.register(PeriodicJob(name="every-second", task=mark_slot, every=timedelta(seconds=1)))
-
-
-@dataclass
-class SharedDatabase:
-    alias: str
-    env: dict[str, str]
-
-
-def _env(var_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update({"RAPPORT_VAR_DIR": str(var_dir), "PYTHONUNBUFFERED": "1", "DJANGO_SETTINGS_MODULE": "rapport.settings"})
-    if database_url:
-        env["DATABASE_URL"] = database_url
-    return env
-
-
-@pytest.fixture
-def shared_db(tmp_path: Path) -> Iterator[SharedDatabase]:
-    if connection.vendor != "sqlite":
-        s = connection.settings_dict
-        url = f"postgres://{s['USER']}:{s['PASSWORD'] or ''}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-        yield SharedDatabase(alias="default", env=_env(tmp_path, url))
-        return
-    # The in-memory test database, migrated by pytest-django, copied to a file the workers can open.
-    db_file = tmp_path / "rapport.sqlite3"
-    connection.ensure_connection()
-    with sqlite3.connect(db_file) as target:
-        connection.connection.backup(target)
-    target.close()
-    # A connection made here, not declared in settings: Django's test case lets such connections through.
-    settings_dict = {**connection.settings_dict, "NAME": str(db_file)}
-    connections[ALIAS] = load_backend(settings_dict["ENGINE"]).DatabaseWrapper(settings_dict, ALIAS)
-    try:
-        yield SharedDatabase(alias=ALIAS, env=_env(tmp_path, None))
-    finally:
-        connections[ALIAS].close()
-        del connections[ALIAS]
 
 
 @pytest.fixture
