@@ -16,9 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.analytics.churn.care import care_segment, care_tasks_create, may_plan_care
-from rapport.analytics.churn.features import FEATURES
-from rapport.analytics.churn.model import BANDS
-from rapport.analytics.churn.runs import churn_refresh, churn_run_latest
 from rapport.analytics.crosssell import cross_sell_for_account
 from rapport.analytics.engine import WarehouseMissing
 from rapport.analytics.models import ChurnModelRun
@@ -31,6 +28,9 @@ from rapport.customers.models import Channel, ChurnBand
 
 AT_RISK_ROWS = 25
 
+# The churn model's modules (pandas, scikit-learn, Ibis: seconds to import) are imported by the views that
+# use them, not when the URL conf is loaded: every other page is served without them.
+
 
 def may_fit_churn(user: User) -> bool:
     return user.is_administrator or user.role == Role.ANALYST
@@ -38,6 +38,8 @@ def may_fit_churn(user: User) -> bool:
 
 def feature_labels() -> dict[str, str]:
     """The model's columns in the users' words (translated)."""
+    from rapport.analytics.churn.features import FEATURES
+
     labels = {
         "recency_days": _("Days since the last order"),
         "tenure_days": _("Days since the first order"),
@@ -88,6 +90,9 @@ def _chart_data(run: ChurnModelRun) -> dict[str, Any]:
 
 @login_required
 def churn_page(request: HttpRequest) -> HttpResponse:
+    from rapport.analytics.churn.model import BANDS
+    from rapport.analytics.churn.runs import churn_run_latest
+
     user = core_selectors.actor_of(request)
     run = churn_run_latest()
     at_risk = (
@@ -121,6 +126,8 @@ def churn_fit_now(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
     if not may_fit_churn(user):
         return HttpResponse(_("Only administrators and analysts fit the churn model."), status=403)
+    from rapport.analytics.churn.runs import churn_refresh
+
     try:
         run = churn_refresh(actor=user)
     except (WarehouseMissing, ValidationFailed) as exc:
@@ -133,6 +140,8 @@ def churn_fit_now(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def care_tasks_start(request: HttpRequest) -> HttpResponse:
+    from rapport.analytics.churn.runs import churn_run_latest
+
     user = core_selectors.actor_of(request)
     try:
         created = care_tasks_create(actor=user, run=churn_run_latest())

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.analytics.clustering import K_RANGE, segments_latest
+from rapport.analytics.kept_segments import K_RANGE, segments_latest
 from rapport.analytics.segment_runs import can_fit_segments, segments_fit_request, segments_run_latest
 from rapport.analytics.views import sees_aggregates
 from rapport.common.errors import PermissionDenied

@@ -26,33 +26,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from rapport.analytics.engine import Warehouse, open_warehouse
+from rapport.analytics.kept_segments import FIT_FILE, K_RANGE
 from rapport.analytics.rfm import rfm_scores
-from rapport.analytics.warehouse import warehouse_root
 from rapport.customers.profiles import customer_profile_values, customer_profiles_write
 
-K_RANGE = (2, 8)
 SEED = 0
 # The silhouette of a large base is estimated on a seeded sample of this many accounts.
 SILHOUETTE_SAMPLE = 10_000
-FIT_FILE = "segments.json"
 
-# (recent, frequent, big spender) -> name
-NAMES = {
-    (True, True, True): _("Best customers"),
-    (True, True, False): _("Frequent small buyers"),
-    (True, False, True): _("New big spenders"),
-    (True, False, False): _("New or occasional buyers"),
-    (False, True, True): _("Lapsing high-value customers"),
-    (False, True, False): _("Lapsing regulars"),
-    (False, False, True): _("Lost big spenders"),
-    (False, False, False): _("Dormant low-value customers"),
-}
 
 
 @dataclass(frozen=True)
@@ -81,12 +67,6 @@ class SegmentFit:
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def cluster_name(name_key: str) -> str:
-    """The translated name of a profile key such as "recent-frequent-big"."""
-    recent, frequent, big = name_key.split("-")[:3]
-    return str(NAMES[(recent == "recent", frequent == "frequent", big == "big")])
 
 
 def _features(rows: dict[str, npt.NDArray[Any]], clv: npt.NDArray[np.float64] | None) -> tuple[list[str], npt.NDArray[np.float64]]:
@@ -229,15 +209,3 @@ def _keep(fit: SegmentFit, root: Path) -> None:
     temporary = target.with_suffix(".tmp")
     temporary.write_text(json.dumps(fit.as_json(), indent=1))
     os.replace(temporary, target)
-
-
-def segments_latest() -> dict[str, Any] | None:
-    """The last fit kept beside the warehouse, with each cluster's translated name, or None."""
-    path = warehouse_root() / FIT_FILE
-    try:
-        fit: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    for cluster in fit["clusters"]:
-        cluster["name"] = cluster_name(cluster["name_key"])
-    return fit

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from rapport.analytics.basket import association_rules, baskets_from_pairs, frequent_itemsets, next_best_products
 from rapport.analytics.engine import Warehouse
 from rapport.analytics.models import CrossSellRule, NextBestProduct
 from rapport.customers.models import Account
@@ -29,6 +28,9 @@ RULES_SHOWN = 5
 
 def cross_sell_refresh(*, warehouse: Warehouse, computed_at: datetime | None = None) -> dict[str, int]:
     """Mine the rules from the warehouse's order lines and replace the stored rules and recommendations."""
+    # Imported here: the rule miner needs NumPy; the 360 page's cross-sell card only reads stored rules.
+    from rapport.analytics.basket import association_rules, baskets_from_pairs, frequent_itemsets, next_best_products
+
     computed_at = computed_at or timezone.now()
     min_support = float(getattr(settings, "RAPPORT_CROSS_SELL_MIN_SUPPORT", MIN_SUPPORT))
     min_confidence = float(getattr(settings, "RAPPORT_CROSS_SELL_MIN_CONFIDENCE", MIN_CONFIDENCE))

@@ -9,13 +9,15 @@ Spark, and the same expressions run there unchanged (``tests/test_engine_parity.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-from ibis.backends import BaseBackend
-
-from rapport.analytics.warehouse import current_version, read_manifest, warehouse_root
 from rapport.common.errors import NotFound
+
+# Ibis, DuckDB and the warehouse writer (NumPy, Arrow) take seconds to import; every web process and
+# worker imports this module (for WarehouseMissing), so they are imported when a warehouse is opened.
+if TYPE_CHECKING:
+    import ibis
+    from ibis.backends import BaseBackend
 
 
 class WarehouseMissing(NotFound):
@@ -51,10 +53,16 @@ class Warehouse:
 
 
 def open_warehouse(*, backend: BaseBackend | None = None, root: Path | None = None) -> Warehouse:
+    from rapport.analytics.warehouse import current_version, read_manifest, warehouse_root
+
     root = root or warehouse_root()
     version = current_version(root)
     if version is None:
         raise WarehouseMissing("No warehouse yet: build it from the analytics page or with `rapport warehouse build`.")
     manifest = read_manifest(root, version)
     assert manifest is not None
-    return Warehouse(backend if backend is not None else ibis.duckdb.connect(), root, version, manifest)
+    if backend is None:
+        import ibis
+
+        backend = ibis.duckdb.connect()
+    return Warehouse(backend, root, version, manifest)

@@ -21,16 +21,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import pyarrow as pa
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rapport.analytics.engine import Warehouse
-from rapport.analytics.rfm import rfm_scores
 from rapport.common.errors import ValidationFailed
+
+# Ibis and Arrow take seconds to import and only a query needs them: imported in the functions that run one.
+if TYPE_CHECKING:
+    import ibis
+    import pyarrow as pa
 
 ROW_LIMIT = 20
 COLUMN_LIMIT = 12
@@ -223,6 +225,11 @@ def olap_base(
 
     ``accounts`` (one ``account_id`` column), when given, keeps only those accounts' lines.
     """
+    import ibis
+    import pyarrow as pa
+
+    from rapport.analytics.rfm import rfm_scores
+
     lines = warehouse.table("fact_order_line")
     lines = lines.filter(lines.day <= as_of)
     if accounts is not None:
@@ -300,6 +307,8 @@ def _sort_measure(request: OlapRequest) -> str:
 
 def _top_keys(warehouse: Warehouse, base: ibis.Table, dimension: str, request: OlapRequest, limit: int) -> tuple[list[str], bool]:
     """The axis's keys with the most of the sort measure (ties by key), and whether others were left out."""
+    import ibis
+
     column = f"d_{dimension}"
     totals = _aggregate(base, [column], request.measures)
     measure = _sort_measure(request)
@@ -371,6 +380,8 @@ def cell_accounts(warehouse: Warehouse, request: OlapRequest, *, as_of: date, li
 
     Only ids and figures: the caller turns them into names through the viewer's visibility rules.
     """
+    import ibis
+
     base = olap_base(warehouse, OlapRequest(("revenue",), request.rows, None, request.filters), as_of=as_of)
     accounts = base.filter(base.account_id.notnull()).group_by("account_id").agg(revenue=base.amount_base.sum())
     ranked = accounts.order_by([ibis.desc(accounts.revenue), "account_id"]).limit(limit)

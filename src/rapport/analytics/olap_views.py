@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
@@ -27,8 +26,14 @@ from rapport.core.models import User
 from rapport.customers import selectors as customer_selectors
 from rapport.customers.profiles import customer_profile_values
 
+# Arrow takes seconds to import; only a pivot needs it.
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 
 def _clv() -> pa.Table | None:
+    import pyarrow as pa
+
     values = customer_profile_values(field="clv")
     if not values:
         return None
@@ -39,6 +44,8 @@ def _clv() -> pa.Table | None:
 
 def _visible_accounts(user: User) -> pa.Table | None:
     """None for the roles that analyse the whole base; for everyone else, the accounts they may see."""
+    import pyarrow as pa
+
     if sees_aggregates(user):
         return None
     ids = customer_selectors.account_list_for_user(user=user).order_by().values_list("pk", flat=True)

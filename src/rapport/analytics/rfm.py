@@ -27,10 +27,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-import ibis
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+# Ibis takes seconds to import; the segment names and colours here are wanted by pages that run no query.
+if TYPE_CHECKING:
+    import ibis
 
 
 @dataclass(frozen=True)
@@ -128,18 +132,24 @@ def segment_of(r_score: int, f_score: int) -> str:
 
 def purchases(order_lines: ibis.Table, *, as_of: date) -> ibis.Table:
     """One row per order up to the as-of day: account, order, day, amount in the base currency."""
+    import ibis
+
     lines = order_lines.filter(order_lines.day <= as_of, order_lines.account_id.notnull())
     zero = ibis.literal(0).cast(lines.amount_base.type())
     return lines.group_by(["account_id", "order_id"]).agg(day=lines.day.max(), amount=lines.amount_base.sum().coalesce(zero))
 
 
 def _score(value: ibis.Value, n: ibis.Value, *, descending: bool = False) -> ibis.Value:
+    import ibis
+
     rank = ibis.rank().over(order_by=ibis.desc(value) if descending else value)
     return (rank * 5 // n + 1).cast("int8")
 
 
 def rfm_scores(order_lines: ibis.Table, *, as_of: date) -> ibis.Table:
     """Per account: last order, recency days, frequency, monetary, the three scores and the segment."""
+    import ibis
+
     orders = purchases(order_lines, as_of=as_of)
     per = orders.group_by("account_id").agg(last_order=orders.day.max(), frequency=orders.count(), monetary=orders.amount.sum())
     per = per.mutate(recency_days=ibis.literal(as_of).delta(per.last_order, unit="day"))

@@ -1,4 +1,8 @@
-"""Background work of the analytics app: the warehouse build and the segmentation, on request and nightly; the nightly churn refresh."""
+"""Background work of the analytics app: the warehouse build and the segmentation, on request and nightly; the nightly churn refresh.
+
+Every web process and worker imports this module at start (the schedule lives here), so the tasks import
+the analytics code they run (Ibis, Arrow, SciPy, scikit-learn: seconds of imports) when they run.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ from datetime import time
 from django_tasks import task
 
 from rapport.analytics.engine import WarehouseMissing
-from rapport.analytics.segment_runs import segments_fit_request, segments_fit_run
-from rapport.analytics.warehouse.runs import warehouse_build_request, warehouse_build_run
 from rapport.common.errors import ValidationFailed
 from rapport.core.jobs.scheduler import PeriodicJob, schedule
 
@@ -19,6 +21,8 @@ logger = logging.getLogger(__name__)
 @task()
 def build_warehouse(build_id: int) -> str:
     """Run one requested build; a repeat of a finished build does nothing."""
+    from rapport.analytics.warehouse.runs import warehouse_build_run
+
     manifest = warehouse_build_run(build_id=build_id)
     return manifest["version"] if manifest else ""
 
@@ -26,6 +30,8 @@ def build_warehouse(build_id: int) -> str:
 @task()
 def nightly_warehouse_build() -> int:
     """Queue the nightly incremental build (returns the build's id)."""
+    from rapport.analytics.warehouse.runs import warehouse_build_request
+
     return warehouse_build_request(actor=None).pk
 
 
@@ -38,7 +44,6 @@ def nightly_churn_refresh() -> int:
 
     Returns the care calls created. Safe to repeat: a second run the same month adds no care call.
     """
-    # Imported here: scikit-learn is heavy, and every worker imports this module at start.
     from rapport.analytics.churn.care import care_tasks_create
     from rapport.analytics.churn.runs import churn_refresh
 
@@ -82,6 +87,8 @@ def credit_refresh_accounts(account_ids: list[int]) -> int:
 @task()
 def fit_segments(run_id: int) -> int:
     """Run one requested segmentation (returns the segments found, 0 when it could not fit); a repeat does nothing."""
+    from rapport.analytics.segment_runs import segments_fit_run
+
     run = segments_fit_run(run_id=run_id)
     return run.k or 0 if run is not None else 0
 
@@ -89,6 +96,8 @@ def fit_segments(run_id: int) -> int:
 @task()
 def nightly_segments_fit() -> int:
     """Queue the nightly segmentation, after the build and the churn refresh wrote the night's CLV (returns the run's id)."""
+    from rapport.analytics.segment_runs import segments_fit_request
+
     return segments_fit_request(actor=None).pk
 
 

@@ -18,8 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rapport.analytics.arpu import arpu_by_month
-from rapport.analytics.cohorts import cohort_retention, retention_matrix
 from rapport.analytics.engine import WarehouseMissing, open_warehouse
 from rapport.analytics.rfm import GRID_ROWS, SEGMENT_BY_KEY, SEGMENTS, rfm_scores, segment_summary
 from rapport.analytics.warehouse import warehouse_status
@@ -50,6 +48,10 @@ def sees_aggregates(user: User) -> bool:
 
 def _insights(as_of: date) -> dict[str, Any] | None:
     """Segment sizes, cohorts and ARPU on the current warehouse, cached per version and day."""
+    # Imported here: the models are Ibis expressions (seconds to import); the other analytics pages need none.
+    from rapport.analytics.arpu import arpu_by_month
+    from rapport.analytics.cohorts import cohort_retention, retention_matrix
+
     try:
         warehouse = open_warehouse()
     except WarehouseMissing:

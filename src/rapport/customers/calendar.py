@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
-from icalendar import Alarm, Calendar, Event, vCalAddress, vText
 
 from rapport.customers.models import Activity, ActivityKind
+
+# The icalendar package is imported by the functions that build a calendar: the API's URL conf imports
+# this module, and every web process would otherwise load it at start for the few requests that use it.
+if TYPE_CHECKING:
+    from icalendar import Calendar, Event, vCalAddress
 
 PRODUCT = "-//Rapport CRM//Activities//EN"
 # Length shown in a calendar when an activity has no end time of its own.
@@ -31,6 +36,8 @@ def activity_uid(activity: Activity) -> str:
 
 
 def _address(user: object, role: str | None = None) -> vCalAddress | None:
+    from icalendar import vCalAddress, vText
+
     email = getattr(user, "email", "")
     if not email:
         return None
@@ -42,6 +49,8 @@ def _address(user: object, role: str | None = None) -> vCalAddress | None:
 
 
 def _event(activity: Activity) -> Event:
+    from icalendar import Alarm, Event
+
     event = Event()
     event.add("uid", activity_uid(activity))
     event.add("dtstamp", activity.updated_at or timezone.now())
@@ -75,6 +84,8 @@ def _event(activity: Activity) -> Event:
 
 
 def _calendar(name: str | None = None) -> Calendar:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODUCT)
     calendar.add("version", "2.0")

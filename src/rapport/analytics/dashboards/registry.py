@@ -10,15 +10,23 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from rapport.analytics.dashboards import Dashboard, Period
-from rapport.analytics.dashboards.customers import customers_dashboard
 from rapport.analytics.dashboards.marketing import marketing_dashboard
 from rapport.analytics.dashboards.sales import sales_dashboard
 from rapport.analytics.dashboards.service import service_dashboard
 from rapport.core.models import User
 
+
+def _customers_dashboard(*, user: User, period: Period) -> Dashboard:
+    # Imported when drawn: the customers board reads the warehouse (Ibis, Arrow, the churn model's window),
+    # which takes seconds to import and which no other page needs.
+    from rapport.analytics.dashboards.customers import customers_dashboard
+
+    return customers_dashboard(user=user, period=period)
+
+
 BOARDS: dict[str, tuple[Promise, Callable[..., Dashboard]]] = {
     "sales": (_("Sales"), sales_dashboard),
-    "customers": (_("Customers"), customers_dashboard),
+    "customers": (_("Customers"), _customers_dashboard),
     "service": (_("Service"), service_dashboard),
     "marketing": (_("Marketing"), marketing_dashboard),
 }

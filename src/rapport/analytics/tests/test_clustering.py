@@ -12,8 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import translation
 
-from rapport.analytics.clustering import choose_k, segments_fit, segments_latest
+from rapport.analytics.clustering import choose_k, segments_fit
 from rapport.analytics.engine import open_warehouse
+from rapport.analytics.kept_segments import segments_latest
 from rapport.analytics.tests.warehouse_data import write_warehouse
 from rapport.customers.models import CustomerProfile
 from rapport.customers.services import account_create

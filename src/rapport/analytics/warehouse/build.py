@@ -36,46 +36,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-from django.conf import settings
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from rapport.analytics.warehouse import parts
 from rapport.analytics.warehouse.sources import Extract, ExtractedTable, registry
-from rapport.common.errors import RapportError
+from rapport.analytics.warehouse.versions import MANIFEST, WarehouseBusy, current_version, read_manifest, warehouse_root
 
 FORMAT = 1
 OVERLAP = timedelta(minutes=10)
 CHUNK_ROWS = 20_000
-MANIFEST = "manifest.json"
 
 Progress = Callable[[str, int, int], None]  # (step, rows done, rows in total)
-
-
-class WarehouseBusy(RapportError):
-    status = 409
-    title = "A warehouse build is already running"
-
-
-def warehouse_root() -> Path:
-    return Path(settings.RAPPORT_WAREHOUSE_DIR)
-
-
-def current_version(root: Path | None = None) -> str | None:
-    try:
-        version = ((root or warehouse_root()) / "CURRENT").read_text().strip()
-    except FileNotFoundError:
-        return None
-    return version or None
-
-
-def read_manifest(root: Path | None = None, version: str | None = None) -> dict[str, Any] | None:
-    root = root or warehouse_root()
-    version = version or current_version(root)
-    if version is None:
-        return None
-    manifest: dict[str, Any] = json.loads((root / version / MANIFEST).read_text())
-    return manifest
 
 
 @contextlib.contextmanager
@@ -243,16 +215,3 @@ def _to_arrow(extract: Extract, batch: list[tuple[object, ...]]) -> pa.Table:
     if extract.derive is not None:
         table = extract.derive(table)
     return table.select(extract.schema.names)
-
-
-def warehouse_status(root: Path | None = None) -> dict[str, Any] | None:
-    """The current version, when it was built and each table's rows; None before the first build."""
-    manifest = read_manifest(root)
-    if manifest is None:
-        return None
-    return {
-        "version": manifest["version"],
-        "built_at": datetime.fromisoformat(manifest["built_at"]),
-        "full": manifest["full"],
-        "tables": {name: entry["rows"] for name, entry in sorted(manifest["tables"].items())},
-    }

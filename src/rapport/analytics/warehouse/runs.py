@@ -13,12 +13,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from rapport.analytics.crosssell import cross_sell_refresh
-from rapport.analytics.engine import open_warehouse
 from rapport.analytics.models import WarehouseBuild, WarehouseBuildStatus
-from rapport.analytics.scoring import customers_score
 from rapport.analytics.tracked_runs import tracked_run_finish, tracked_run_request, tracked_run_start
-from rapport.analytics.warehouse.build import WarehouseBusy, warehouse_build
+from rapport.analytics.warehouse.versions import WarehouseBusy
 from rapport.common.errors import PermissionDenied
 from rapport.core.models import Role, User
 
@@ -43,6 +40,13 @@ def warehouse_build_request(*, actor: User | None, full: bool = False) -> Wareho
 
 def warehouse_build_run(*, build_id: int) -> dict[str, Any] | None:
     """Run a requested build then score the customers on it, saving progress; safe to repeat."""
+    # Imported here: building and scoring need NumPy, Arrow, Ibis and SciPy (seconds to import), and the
+    # pages that only show a build's progress import this module.
+    from rapport.analytics.crosssell import cross_sell_refresh
+    from rapport.analytics.engine import open_warehouse
+    from rapport.analytics.scoring import customers_score
+    from rapport.analytics.warehouse.build import warehouse_build
+
     build = tracked_run_start(WarehouseBuild, run_id=build_id)
     if build is None:
         return None

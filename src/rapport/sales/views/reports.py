@@ -12,7 +12,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
 
 from rapport.common.errors import ValidationFailed
 from rapport.common.ninja import MAX_ID
@@ -101,6 +100,8 @@ def forecast_export(request: HttpRequest, fmt: str = "csv") -> HttpResponse:
         return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
     rows = ([spreadsheet_safe(value) for value in row] for row in forecast.forecast_csv_rows(result))
     if fmt == "xlsx":
+        from openpyxl import Workbook  # only an XLSX export needs it (and it imports NumPy)
+
         book = Workbook(write_only=True)
         sheet = book.create_sheet(title="Forecast")
         for row in rows:

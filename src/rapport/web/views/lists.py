@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from rapport.analytics.clustering import segments_latest
+from rapport.analytics.kept_segments import segments_latest
 from rapport.analytics.rfm import SEGMENTS
 from rapport.common.errors import ValidationFailed
 from rapport.core import policies

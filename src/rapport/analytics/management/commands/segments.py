@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
 
-from rapport.analytics.clustering import K_RANGE, SEED, cluster_name, segments_fit
+from rapport.analytics.clustering import SEED, segments_fit
 from rapport.analytics.engine import WarehouseMissing
+from rapport.analytics.kept_segments import K_RANGE, cluster_name
 from rapport.analytics.management.base import ModelCommand
 
 
