@@ -166,7 +166,7 @@ def _cache(url: str) -> dict[str, object]:
     """
     if url:
         return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    return {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+    return {"BACKEND": "rapport.core.shared_cache.SharedFileCache", "LOCATION": str(VAR_DIR / "cache")}
 
 
 CACHES = {"default": _cache(os.environ.get("RAPPORT_CACHE_URL", "").strip())}

@@ -145,7 +145,13 @@ GOOD: dict[tuple[str, str], Callable[[User, Any], dict[str, Any]]] = {
     ("post", "/api/v1/contracts/{contract_id}/terminate"): lambda a, r: {"ended_on": "2026-06-30", "version": r.version},
 }
 # Writes a rep is refused outright (administrators or managers only): the forged fields must not change that.
-REFUSED_FOR_REPS = registry.ADMIN_ONLY_WRITES | {"/api/v1/users/{user_id}", "/api/v1/teams/{team_id}", "/api/v1/quotas"}
+# Fraud review is for administrators and sales managers: a rep sees no flag (404).
+REFUSED_FOR_REPS = registry.ADMIN_ONLY_WRITES | {
+    "/api/v1/users/{user_id}",
+    "/api/v1/teams/{team_id}",
+    "/api/v1/quotas",
+    "/api/v1/analytics/anomalies/{flag_id}/review",
+}
 
 
 def _writes(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

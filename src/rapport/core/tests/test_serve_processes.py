@@ -126,7 +126,10 @@ def test_two_web_processes_answer_and_share_the_login_throttle(start_server):
             def fail(n: int, account: str = account) -> int:
                 return server.request("POST", "/api/v1/auth/token", {"username": account, "password": "wrong"}, agent=f"{account} {n}")[0]
 
-            assert list(pool.map(fail, range(3))) == [401] * 3
+            assert list(pool.map(fail, range(3))) == [401] * 3, server.logs()
+            # gunicorn writes the access line after the response: wait until all three are there.
+            agents = {f"{account} {n}" for n in range(3)}
+            wait_for(lambda agents=agents: agents <= set(server.served_by()), timeout=30, what="the access log", server=server)
             by_agent = server.served_by()
             if len(set().union(*(by_agent[f"{account} {n}"] for n in range(3)))) == 2:
                 break
