@@ -25,8 +25,8 @@ from django.core.cache.backends.filebased import FileBasedCache
 class SharedFileCache(FileBasedCache):
     @contextmanager
     def _counting(self) -> Iterator[None]:
-        self._createdir()
-        fd = os.open(os.path.join(self._dir, "counting.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        self._createdir()  # type: ignore[attr-defined]  # private to Django, not in its stubs
+        fd = os.open(os.path.join(self._dir, "counting.lock"), os.O_RDWR | os.O_CREAT, 0o600)  # type: ignore[attr-defined]
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield
@@ -40,7 +40,7 @@ class SharedFileCache(FileBasedCache):
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> Any:
         with self._counting():
             try:
-                with open(self._key_to_file(key, version), "rb") as f:
+                with open(self._key_to_file(key, version), "rb") as f:  # type: ignore[attr-defined]
                     expires = pickle.load(f)  # noqa: S301  # nosec B301 - a file this cache wrote
                     value = pickle.loads(zlib.decompress(f.read()))  # noqa: S301  # nosec B301
             except (FileNotFoundError, EOFError):
