@@ -309,11 +309,13 @@ def record_update(spec: RecordSpec, *, actor: User, record: Any, data: Mapping[s
         if cleaned.team_given:
             values["team_id"] = cleaned.team.pk if cleaned.team else None
         if spec.prepare:
-            for key, value in values.items():
-                setattr(locked, key, value)
-            derived: dict[str, Any] = {}
-            spec.prepare(derived, locked)
-            values.update(derived)
+            # prepare sees only what changes, against the record as stored: a form sends every
+            # field, and an unchanged full name beside a new first name is not a typed one.
+            changing = {key: value for key, value in values.items() if getattr(locked, key, None) != value}
+            spec.prepare(changing, locked)
+            values.update(changing)
+        for key, value in values.items():
+            setattr(locked, key, value)
         save_if_version(locked, expected_version=locked.version, fields=values)
         if cleaned.emails is not None:
             _write_contact_points(locked, spec.record_type, ContactPointKind.EMAIL, cleaned.emails)

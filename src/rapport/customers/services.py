@@ -53,11 +53,21 @@ PERSON_FIELDS = (
 
 
 def _person_name(values: dict[str, Any], record: Any) -> None:
-    """Derive ``full_name`` from first and last name unless one was typed."""
-    if not values.get("full_name") and ("first_name" in values or "last_name" in values or not record.full_name):
-        record.full_name = compose_full_name(record.first_name or "", record.last_name or "")
-        values["full_name"] = record.full_name
-    if not (record.full_name or "").strip():
+    """Derive ``full_name`` from first and last name unless one was typed.
+
+    ``values`` are the fields being written and ``record`` the record as stored before them (on
+    create, the new record). A full name someone typed by hand ("Dr. Wang Wei") survives a change
+    of first or last name; one that was only ever derived follows the new names.
+    """
+    first = values.get("first_name", record.first_name) or ""
+    last = values.get("last_name", record.last_name) or ""
+    if not (values.get("full_name") or "").strip():
+        names_changed = "first_name" in values or "last_name" in values
+        was_derived = not record.full_name or record.full_name == compose_full_name(record.first_name or "", record.last_name or "")
+        if "full_name" in values or not record.full_name or (names_changed and was_derived):
+            values["full_name"] = compose_full_name(first, last)
+            record.full_name = values["full_name"]
+    if not (values.get("full_name", record.full_name) or "").strip():
         raise ValidationFailed.for_field("last_name", "Give a first name, a last name or both.")
 
 

@@ -120,3 +120,27 @@ def test_unknown_ids_are_404_problems(users, api_for):
         assert response["Content-Type"] == "application/problem+json"
     assert api.patch("contacts/999999", {"title": "x"}).status_code == 404
     assert api.get("contacts/not-a-number").status_code == 422
+
+
+def test_new_first_or_last_name_renames_a_derived_full_name(users, api_for):
+    api = api_for(users["north_rep"])
+    contact = api.post("contacts", {"first_name": "伟", "last_name": "张"}).json()
+    renamed = api.patch(f"contacts/{contact['id']}", {"first_name": "敏", "version": 1})
+    assert renamed.status_code == 200, renamed.json()
+    assert renamed.json()["full_name"] == "张敏"
+    assert [c["id"] for c in api.get("search", {"q": "张敏"}).json()["contacts"]] == [contact["id"]]
+    entry = AuditEntry.objects.filter(record_id=contact["id"], action="update").get()
+    assert entry.changes["full_name"] == ["张伟", "张敏"]
+
+
+def test_a_typed_full_name_survives_a_name_change_and_an_unchanged_one_sent_back(users, api_for):
+    api = api_for(users["north_rep"])
+    contact = api.post("contacts", {"first_name": "Wei", "last_name": "Wang", "full_name": "Dr. Wang Wei"}).json()
+    renamed = api.patch(f"contacts/{contact['id']}", {"first_name": "W.", "version": 1}).json()
+    assert renamed["full_name"] == "Dr. Wang Wei"
+    # A form sends every field: the full name it shows, unchanged, is not a typed one.
+    plain = api.post("contacts", {"first_name": "Anna", "last_name": "Berg"}).json()
+    resent = api.patch(f"contacts/{plain['id']}", {"first_name": "Anne", "last_name": "Berg", "full_name": "Anna Berg", "version": 1})
+    assert resent.json()["full_name"] == "Anne Berg"
+    cleared = api.patch(f"contacts/{contact['id']}", {"full_name": "", "version": 2}).json()
+    assert cleared["full_name"] == "W. Wang"
