@@ -61,6 +61,19 @@ AUDITED = (
 )
 # The statuses a person may set by editing; ended and cancelled come from terminate and the calendar.
 SETTABLE_STATUSES = (ContractStatus.DRAFT, ContractStatus.ACTIVE)
+# Which contracts may be renewed or terminated: the services refuse the others (409) and the contract page
+# offers the buttons only for these. An ended term is renewed from its page (the roll-over tells the owner so);
+# a draft becomes active by editing it, and a terminated contract is replaced by a new one.
+RENEWABLE = frozenset({ContractStatus.ACTIVE, ContractStatus.ENDED})
+TERMINABLE = frozenset({ContractStatus.DRAFT, ContractStatus.ACTIVE})
+NOT_RENEWED = {
+    ContractStatus.DRAFT: "A draft contract is not renewed; make it active by editing it.",
+    ContractStatus.CANCELLED: "A terminated contract is not renewed; make a new one.",
+}
+NOT_TERMINATED = {
+    ContractStatus.ENDED: "This contract has ended already; there is nothing left to terminate.",
+    ContractStatus.CANCELLED: "This contract is terminated already.",
+}
 MAX_DAYS = 3650
 
 
@@ -228,8 +241,8 @@ def contract_renew(
 ) -> Contract:
     """Start the next term the day after this one ends; it lasts as long as this one unless ``end_date`` says otherwise."""
     _require_editor(actor, contract)
-    if contract.status == ContractStatus.CANCELLED:
-        raise Conflict("A terminated contract is not renewed; make a new one.")
+    if contract.status not in RENEWABLE:
+        raise Conflict(NOT_RENEWED[ContractStatus(contract.status)])
     errors = Errors()
     start = contract.end_date + dt.timedelta(days=1)
     end = clean_date(end_date, field="end_date", errors=errors) or start + (contract.end_date - contract.start_date)
@@ -251,8 +264,8 @@ def contract_terminate(
 ) -> Contract:
     """End the contract early (on ``ended_on``, today when left out): it is cancelled and no longer reminds anyone."""
     _require_editor(actor, contract)
-    if contract.status == ContractStatus.CANCELLED:
-        raise Conflict("This contract is terminated already.")
+    if contract.status not in TERMINABLE:
+        raise Conflict(NOT_TERMINATED[ContractStatus(contract.status)])
     errors = Errors()
     day = clean_date(ended_on, field="ended_on", errors=errors) or timezone.localdate()
     if day < contract.start_date:

@@ -110,10 +110,36 @@ def test_renew_and_terminate_from_the_detail_page(users, client_for, make_contra
     assert early.status_code == 422 and f"The contract started on {contract.start_date.isoformat()}." in _text(early)
     ended_on = str(contract.start_date + dt.timedelta(days=5))
     stale = client.post(reverse("sales:contract_terminate", args=[contract.pk]), {"version": 1, "ended_on": ended_on})
-    assert stale.status_code == 422 and "Someone else changed this contract" in _text(stale)
+    assert stale.status_code == 409 and "Someone else changed this contract" in _text(stale)
     assert client.post(reverse("sales:contract_terminate", args=[contract.pk]), {"version": 2, "ended_on": ended_on}).status_code == 302
     contract.refresh_from_db()
     assert contract.status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("status", "renews", "terminates"),
+    [("draft", False, True), ("active", True, True), ("ended", True, False), ("cancelled", False, False)],
+)
+def test_the_page_offers_renew_and_terminate_only_where_the_service_allows_them(
+    users, client_for, make_contract, status, renews, terminates
+):
+    from rapport.sales.contracts import NOT_RENEWED, NOT_TERMINATED
+    from rapport.sales.models import Contract
+
+    contract = make_contract()
+    Contract.objects.filter(pk=contract.pk).update(status=status)
+    client = client_for(users["north_rep"])
+    page = client.get(reverse("sales:contract_detail", args=[contract.pk])).content.decode()
+    assert ("data-renew-form" in page, "data-terminate-form" in page) == (renews, terminates)
+    # A page opened before the contract changed still posts: the refusal is said plainly, nothing changes.
+    for action, allowed, reasons in (("renew", renews, NOT_RENEWED), ("terminate", terminates, NOT_TERMINATED)):
+        if allowed:
+            continue
+        refused = client.post(reverse(f"sales:contract_{action}", args=[contract.pk]), {"version": 1})
+        assert refused.status_code == 409
+        alert = re.search(r"data-form-errors>(.*?)</div>\s*</div>", _text(refused)).group(1)
+        assert html.escape(reasons[status], quote=False) in alert and "Please correct" not in alert
+        assert Contract.objects.get(pk=contract.pk).version == 1
 
 
 @pytest.mark.parametrize("case", sorted(samples.REFUSED))

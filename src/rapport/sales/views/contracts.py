@@ -110,39 +110,47 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contract_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None = None) -> HttpResponse:
+def contract_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None = None, status: int = 422) -> HttpResponse:
     user, record = _visible(request, pk)
     with_days_left([record])
     forms = forms or {}
+    may_edit = policies.can_edit(user, record)
     context = page_context(
         "contracts",
         record=record,
         documents=contracts.contract_documents(contract=record),
         audit=audit_log_for(record, limit=20),
-        may_edit=policies.can_edit(user, record),
+        may_edit=may_edit,
+        may_renew=may_edit and record.status in contracts.RENEWABLE,
+        may_terminate=may_edit and record.status in contracts.TERMINABLE,
         document_form=forms.get("document") or DocumentForm(),
         renew_form=forms.get("renew") or RenewForm(initial={"version": record.version}),
         terminate_form=forms.get("terminate") or TerminateForm(initial={"version": record.version}),
         open_tab="audit" if "audit" in request.GET else "documents",
+        # "Correct the fields" only when a field is marked; a refusal of the whole action is said on its own.
+        fields_marked=any(name != "__all__" for form in forms.values() for name in form.errors),
     )
-    return render(request, "sales/contract_detail.html", context, status=422 if forms else 200)
+    return render(request, "sales/contract_detail.html", context, status=status if forms else 200)
 
 
 def _act(request: HttpRequest, pk: int, name: str, form: Any, action: Any, done: str) -> HttpResponse:
     """Run a contract action from a small form; its errors come back at the form's fields."""
+    status = 422
     if form.is_valid():
         try:
             action(form.cleaned_data)
         except StaleVersion:
             form.add_error(None, STALE)
+            status = 409
         except ValidationFailed as exc:
             form.apply_errors(exc)
         except (Conflict, PermissionDenied, NotFound) as exc:
             form.add_error(None, exc.message)
+            status = exc.status
         else:
             messages.success(request, done)
             return redirect("sales:contract_detail", pk=pk)
-    return contract_detail(request, pk, forms={name: form})
+    return contract_detail(request, pk, forms={name: form}, status=status)
 
 
 @login_required
