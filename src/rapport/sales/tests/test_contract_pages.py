@@ -267,3 +267,22 @@ def test_the_order_page_shows_and_records_returns_within_its_query_budget(
         bigger = client.get(reverse("sales:order_detail", args=[many.pk]))
     assert _text(bigger).count("Damaged in transit") == 4
     assert client_for(users["south_rep"]).get(url).status_code == 404
+
+
+def test_a_chinese_user_reads_the_contract_pages_refusals_in_chinese(users, client_for, make_contract):
+    from rapport.core.models import User
+    from rapport.sales.models import Contract
+
+    User.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
+    client = client_for(users["north_rep"])
+    contract = make_contract(ends_in=10)
+    too_early = client.post(reverse("sales:contract_renew", args=[contract.pk]), {"end_date": "2000-01-01", "version": 1})
+    start = (timezone.localdate() + dt.timedelta(days=11)).isoformat()
+    assert too_early.status_code == 422 and f"新合同期从 {start} 开始；结束日期不能早于该日。" in _text(too_early)
+    mismatched = SimpleUploadedFile("signed.pdf", samples.PNG)
+    refused = client.post(reverse("sales:contract_document_upload", args=[contract.pk]), {"file": mismatched})
+    assert refused.status_code == 422 and "文件内容是PNG 图片，但文件名以“.pdf”结尾。" in _text(refused)
+    Contract.objects.filter(pk=contract.pk).update(status="ended")
+    ended = client.post(reverse("sales:contract_terminate", args=[contract.pk]), {"version": 1})
+    assert ended.status_code == 409 and "该合同已到期结束，无需再终止。" in _text(ended)
+    assert "This contract has ended" not in _text(ended)

@@ -25,6 +25,7 @@ from rapport.sales import contracts
 from rapport.sales.contract_forms import ContractForm, DocumentForm, RenewForm, TerminateForm
 from rapport.sales.order_models import Contract, ContractStatus
 from rapport.sales.views.common import RecordForm, owner_choices, page_context, record_list
+from rapport.sales.views.messages import say, translated
 
 ENDING_CHOICES = (30, 60, 90, 180)
 FORM = RecordForm(
@@ -79,9 +80,9 @@ def contract_create(request: HttpRequest) -> HttpResponse:
         try:
             created = contracts.contract_create(actor=user, data=form.to_data(), via="web")
         except ValidationFailed as exc:
-            form.apply_errors(exc)
+            form.apply_errors(translated(exc))
         except PermissionDenied as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, say(exc.message))
         else:
             messages.success(request, _("Contract created."))
             return redirect("sales:contract_detail", pk=created.pk)
@@ -100,9 +101,9 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except StaleVersion:
             form.add_error(None, STALE)
         except ValidationFailed as exc:
-            form.apply_errors(exc)
+            form.apply_errors(translated(exc))
         except (PermissionDenied, NotFound) as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, say(exc.message))
         else:
             messages.success(request, _("Saved."))
             return redirect("sales:contract_detail", pk=pk)
@@ -143,9 +144,9 @@ def _act(request: HttpRequest, pk: int, name: str, form: Any, action: Any, done:
             form.add_error(None, STALE)
             status = 409
         except ValidationFailed as exc:
-            form.apply_errors(exc)
+            form.apply_errors(translated(exc))
         except (Conflict, PermissionDenied, NotFound) as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, say(exc.message))
             status = exc.status
         else:
             messages.success(request, done)
@@ -226,7 +227,7 @@ def contract_document_delete(request: HttpRequest, pk: int, document_id: int) ->
     try:
         contracts.contract_document_delete(actor=user, document=document, via="web")
     except RapportError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, say(exc.message))
     else:
         messages.success(request, _("Document removed."))
     return redirect("sales:contract_detail", pk=pk)
