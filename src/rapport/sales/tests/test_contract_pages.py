@@ -279,6 +279,8 @@ def test_a_chinese_user_reads_the_contract_pages_refusals_in_chinese(users, clie
     too_early = client.post(reverse("sales:contract_renew", args=[contract.pk]), {"end_date": "2000-01-01", "version": 1})
     start = (timezone.localdate() + dt.timedelta(days=11)).isoformat()
     assert too_early.status_code == 422 and f"新合同期从 {start} 开始；结束日期不能早于该日。" in _text(too_early)
+    stale = client.post(reverse("sales:contract_renew", args=[contract.pk]), {"version": 0})
+    assert stale.status_code == 409 and "在您查看期间，其他人修改了这份合同。" in _text(stale)
     mismatched = SimpleUploadedFile("signed.pdf", samples.PNG)
     refused = client.post(reverse("sales:contract_document_upload", args=[contract.pk]), {"file": mismatched})
     assert refused.status_code == 422 and "文件内容是PNG 图片，但文件名以“.pdf”结尾。" in _text(refused)

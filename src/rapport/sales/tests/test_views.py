@@ -196,3 +196,13 @@ def test_every_sales_service_message_the_pages_translate_has_a_chinese_entry():
     with translation.override("zh-hans"):
         missing = [message for message in english if translation.gettext(message) == message]
     assert missing == []
+
+
+def test_a_chinese_user_sees_the_opportunity_sort_labels_in_chinese(users, client_for):
+    from rapport.core.models import User
+
+    client = client_for(users["north_rep"])
+    assert "Largest first" in client.get("/sales/opportunities/").content.decode()
+    User.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
+    page = client.get("/sales/opportunities/").content.decode()
+    assert "金额从大到小" in page and "最近更新" in page and "Largest first" not in page

@@ -37,7 +37,7 @@ FORM = RecordForm(
     name=lambda contract: contract.title,
     crumb=lambda contract: contract.number,
 )
-STALE = _("Someone else changed this contract while you were looking at it. Open it again to see their change.")
+STALE = gettext_lazy("Someone else changed this contract while you were looking at it. Open it again to see their change.")
 
 
 def with_days_left(items: list[Contract]) -> list[Contract]:

@@ -31,10 +31,10 @@ FORM = RecordForm(
     new=gettext_lazy("New opportunity"),
 )
 SORTS = (
-    ("expected_close_date", _("Close date")),
-    ("-amount", _("Largest first")),
-    ("name", _("Name")),
-    ("-updated_at", _("Recently changed")),
+    ("expected_close_date", gettext_lazy("Close date")),
+    ("-amount", gettext_lazy("Largest first")),
+    ("name", gettext_lazy("Name")),
+    ("-updated_at", gettext_lazy("Recently changed")),
 )
 
 
