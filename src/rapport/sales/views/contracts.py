@@ -68,6 +68,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         partial="sales/partials/contract_table.html",
         prepare=with_days_left,
         filter_choices=lambda: {"owners": owner_choices(user), "statuses": ContractStatus.choices, "ending_choices": ENDING_CHOICES},
+        labels={"q": gettext_lazy("Title or number")},
     )
 
 

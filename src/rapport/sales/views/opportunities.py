@@ -50,6 +50,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         template="sales/opportunity_list.html",
         partial="sales/partials/opportunity_table.html",
         not_filters=frozenset({"sort", "cursor"}),
+        labels={"q": gettext_lazy("Name")},
         filter_choices=lambda: {
             "owners": owner_choices(user),
             "teams": team_choices(),
