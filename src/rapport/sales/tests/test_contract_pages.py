@@ -230,6 +230,9 @@ def test_a_return_is_recorded_and_refunded_from_the_page(users, client_for, cata
     assert (invoice.credited_amount, returned.__class__.objects.get().status) == (returned.refund_amount, "refunded")
     listing = _text(client.get(reverse("sales:return_list")))
     assert "Refunded" in listing and str(order) in listing
+    partial = _text(client.get(reverse("sales:return_list"), {"status": "requested"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"))
+    assert partial.startswith('<div id="results"') and "Nothing matches" in partial and str(order) not in partial
+    assert str(order) in _text(client.get(reverse("sales:return_list"), {"status": "refunded"}))
     assert str(order) not in _text(client_for(users["south_rep"]).get(reverse("sales:return_list")))
 
 
@@ -288,3 +291,19 @@ def test_a_chinese_user_reads_the_contract_pages_refusals_in_chinese(users, clie
     ended = client.post(reverse("sales:contract_terminate", args=[contract.pk]), {"version": 1})
     assert ended.status_code == 409 and "该合同已到期结束，无需再终止。" in _text(ended)
     assert "This contract has ended" not in _text(ended)
+
+
+def test_the_return_list_pages_within_its_query_budget(users, client_for, catalogue, account, django_assert_max_num_queries):
+    from rapport.sales.returns import return_request
+
+    rep = users["north_rep"]
+    client = client_for(rep)
+    order = _shipped_order(users, catalogue, account)
+    line = order.lines.get()
+    return_request(actor=rep, order=order, line_id=line.pk, quantity="1", reason="Broken")
+    with django_assert_max_num_queries(12) as one:
+        client.get(reverse("sales:return_list"))
+    return_request(actor=rep, order=order, line_id=line.pk, quantity="1", reason="Scratched")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = _text(client.get(reverse("sales:return_list")))
+    assert "Broken" in page and "Scratched" in page
