@@ -74,6 +74,10 @@ NOT_TERMINATED = {
     ContractStatus.ENDED: "This contract has ended already; there is nothing left to terminate.",
     ContractStatus.CANCELLED: "This contract is terminated already.",
 }
+NOT_REOPENED = {
+    ContractStatus.ENDED: "An ended contract is renewed, not reopened.",
+    ContractStatus.CANCELLED: "A terminated contract is not reopened; make a new one.",
+}
 MAX_DAYS = 3650
 
 
@@ -182,7 +186,7 @@ def _clean(actor: User, data: Mapping[str, Any], *, allowed: frozenset[str], cur
         if data["status"] not in SETTABLE_STATUSES:
             errors.add("status", "Choose draft or active; a contract ends by termination or at its end date.")
         elif current is not None and current.status not in SETTABLE_STATUSES:
-            errors.add("status", f"A {current.get_status_display().lower()} contract is renewed, not reopened.")
+            errors.add("status", NOT_REOPENED[ContractStatus(current.status)])
         values["status"] = data["status"]
     start = values.get("start_date", current.start_date if current else None)
     end = values.get("end_date", current.end_date if current else None)

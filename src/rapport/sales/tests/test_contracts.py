@@ -196,3 +196,13 @@ def test_renew_and_terminate_are_refused_with_409_outside_their_states(users, ap
             assert response.status_code == 409 and response["Content-Type"] == "application/problem+json"
             assert (response.json()["title"], response.json()["detail"]) == ("Conflict", reasons[status])
             assert (stored["status"], stored["version"], stored["end_date"]) == (status, 1, "2026-12-31")
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [("ended", "An ended contract is renewed, not reopened."), ("cancelled", "A terminated contract is not reopened; make a new one.")],
+)
+def test_an_ended_or_terminated_contract_is_not_reopened_by_editing(users, api_for, account, status, said):
+    contract = _in_state(account, status)
+    response = api_for(users["north_rep"]).patch(f"contracts/{contract.pk}", {"status": "active"})
+    assert (response.status_code, response.json()["errors"]) == (422, {"status": [said]})

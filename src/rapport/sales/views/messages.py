@@ -57,6 +57,8 @@ FIXED = (
     gettext_noop("A terminated contract is not renewed; make a new one."),
     gettext_noop("This contract has ended already; there is nothing left to terminate."),
     gettext_noop("This contract is terminated already."),
+    gettext_noop("An ended contract is renewed, not reopened."),
+    gettext_noop("A terminated contract is not reopened; make a new one."),
     gettext_noop("Choose draft or active; a contract ends by termination or at its end date."),
     gettext_noop("The end comes on or after the start."),
     gettext_noop("Give a date (YYYY-MM-DD)."),
@@ -125,8 +127,6 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         gettext_noop("The new term starts on %(date)s; it ends on or after that."),
     ),
     (re.compile(r"A number of days from 0 to (?P<limit>\d+)\."), gettext_noop("A number of days from 0 to %(limit)s.")),
-    # The status is the contract's own label, already in the user's language.
-    (re.compile(r"A (?P<status>.+) contract is renewed, not reopened\."), gettext_noop("A %(status)s contract is renewed, not reopened.")),
     (re.compile(r"The file is larger than (?P<limit>.+)\."), gettext_noop("The file is larger than %(limit)s.")),
     (re.compile(r"The archive has more than (?P<limit>\d+) parts\."), gettext_noop("The archive has more than %(limit)s parts.")),
     (
