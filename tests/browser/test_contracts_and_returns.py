@@ -1,10 +1,10 @@
 """Contracts and returns in the browser: filter contracts ending soon, a refused upload shown at the field then a good one
-downloaded, the account page's contracts section, a return recorded and refunded, the renewal to-do on "My day"."""
+downloaded, the account page's contracts section, a return recorded and refunded, the renewal to-do on "My day", and an ended
+or terminated contract offering only what can still be done with it."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import pytest
@@ -13,17 +13,9 @@ from playwright.sync_api import expect
 
 from rapport.sales.tests import upload_samples as samples
 from rapport.sales.tests.commerce_fixtures import catalogue  # noqa: F401 (a fixture)
+from tests.browser.shots import shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# Set RAPPORT_SCREENSHOTS=/some/dir to keep pictures of the pages for a human to look at.
-SHOTS = os.environ.get("RAPPORT_SCREENSHOTS")
-
-
-def shoot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 @pytest.fixture
@@ -142,3 +134,32 @@ def test_a_return_is_recorded_and_refunded(page, live_server, log_in, users, cat
     page.goto(f"{live_server.url}/sales/returns/")
     expect(page.locator("#results tbody tr")).to_contain_text("鲜丰农场")
     shoot(page, "returns-list")
+
+
+@pytest.mark.parametrize(("language", "renew"), [("en", "Renew for another term"), ("zh-hans", "再续一期")])
+def test_an_ended_contract_offers_renewal_and_a_terminated_one_nothing(page, live_server, log_in, users, language, renew):
+    from rapport.core.models import User
+    from rapport.customers.services import account_create
+    from rapport.sales.contract_terms import contracts_roll_over
+    from rapport.sales.contracts import contract_create, contract_terminate
+
+    User.objects.filter(pk=users["north_rep"].pk).update(language=language)
+    today = timezone.localdate()
+    account = account_create(actor=users["north_rep"], data={"name": "华星科技（上海）有限公司"})
+    data = {"title": "办公设备租赁", "account_id": account.pk, "currency": "CNY", "value": "36000.00"}
+    data |= {"start_date": str(today - dt.timedelta(days=400)), "end_date": str(today - dt.timedelta(days=35))}
+    contract = contract_create(actor=users["north_rep"], data=data)
+    assert contracts_roll_over(today=today).ended == 1
+    log_in(page, "north_rep")
+    page.goto(f"{live_server.url}/sales/contracts/{contract.pk}/")
+    expect(page.locator("[data-renew-form]")).to_have_count(1)
+    expect(page.locator("[data-terminate-form]")).to_have_count(0)
+    expect(page.locator("[data-renew-form] button[type=submit]")).to_have_text(renew)
+    shoot(page, f"contract-ended-{language}")
+    renewed = contract_create(
+        actor=users["north_rep"], data={**data, "title": "打印机租赁", "end_date": str(today + dt.timedelta(days=90))}
+    )
+    contract_terminate(actor=users["north_rep"], contract=renewed, ended_on=str(today))
+    page.goto(f"{live_server.url}/sales/contracts/{renewed.pk}/")
+    expect(page.locator("[data-renew-form], [data-terminate-form]")).to_have_count(0)
+    shoot(page, f"contract-terminated-{language}")

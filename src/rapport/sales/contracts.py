@@ -61,6 +61,23 @@ AUDITED = (
 )
 # The statuses a person may set by editing; ended and cancelled come from terminate and the calendar.
 SETTABLE_STATUSES = (ContractStatus.DRAFT, ContractStatus.ACTIVE)
+# Which contracts may be renewed or terminated: the services refuse the others (409) and the contract page
+# offers the buttons only for these. An ended term is renewed from its page (the roll-over tells the owner so);
+# a draft becomes active by editing it, and a terminated contract is replaced by a new one.
+RENEWABLE = frozenset({ContractStatus.ACTIVE, ContractStatus.ENDED})
+TERMINABLE = frozenset({ContractStatus.DRAFT, ContractStatus.ACTIVE})
+NOT_RENEWED = {
+    ContractStatus.DRAFT: "A draft contract is not renewed; make it active by editing it.",
+    ContractStatus.CANCELLED: "A terminated contract is not renewed; make a new one.",
+}
+NOT_TERMINATED = {
+    ContractStatus.ENDED: "This contract has ended already; there is nothing left to terminate.",
+    ContractStatus.CANCELLED: "This contract is terminated already.",
+}
+NOT_REOPENED = {
+    ContractStatus.ENDED: "An ended contract is renewed, not reopened.",
+    ContractStatus.CANCELLED: "A terminated contract is not reopened; make a new one.",
+}
 MAX_DAYS = 3650
 
 
@@ -169,7 +186,7 @@ def _clean(actor: User, data: Mapping[str, Any], *, allowed: frozenset[str], cur
         if data["status"] not in SETTABLE_STATUSES:
             errors.add("status", "Choose draft or active; a contract ends by termination or at its end date.")
         elif current is not None and current.status not in SETTABLE_STATUSES:
-            errors.add("status", f"A {current.get_status_display().lower()} contract is renewed, not reopened.")
+            errors.add("status", NOT_REOPENED[ContractStatus(current.status)])
         values["status"] = data["status"]
     start = values.get("start_date", current.start_date if current else None)
     end = values.get("end_date", current.end_date if current else None)
@@ -228,8 +245,8 @@ def contract_renew(
 ) -> Contract:
     """Start the next term the day after this one ends; it lasts as long as this one unless ``end_date`` says otherwise."""
     _require_editor(actor, contract)
-    if contract.status == ContractStatus.CANCELLED:
-        raise Conflict("A terminated contract is not renewed; make a new one.")
+    if contract.status not in RENEWABLE:
+        raise Conflict(NOT_RENEWED[ContractStatus(contract.status)])
     errors = Errors()
     start = contract.end_date + dt.timedelta(days=1)
     end = clean_date(end_date, field="end_date", errors=errors) or start + (contract.end_date - contract.start_date)
@@ -251,8 +268,8 @@ def contract_terminate(
 ) -> Contract:
     """End the contract early (on ``ended_on``, today when left out): it is cancelled and no longer reminds anyone."""
     _require_editor(actor, contract)
-    if contract.status == ContractStatus.CANCELLED:
-        raise Conflict("This contract is terminated already.")
+    if contract.status not in TERMINABLE:
+        raise Conflict(NOT_TERMINATED[ContractStatus(contract.status)])
     errors = Errors()
     day = clean_date(ended_on, field="ended_on", errors=errors) or timezone.localdate()
     if day < contract.start_date:

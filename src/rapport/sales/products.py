@@ -40,7 +40,12 @@ def product_list() -> QuerySet[Product]:
 
 def product_search(*, q: str | None = None, category: str | None = None, is_active: bool | None = None) -> QuerySet[Product]:
     """The catalogue narrowed by part of the name or SKU, a category and whether it is still sold (the page and the API)."""
-    qs = product_list()
+    return products_narrow(product_list(), q=q, category=category, is_active=is_active)
+
+
+def products_narrow(
+    qs: QuerySet[Product], *, q: str | None = None, category: str | None = None, is_active: bool | None = None
+) -> QuerySet[Product]:
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(sku__icontains=q))
     if category:

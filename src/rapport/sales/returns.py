@@ -14,6 +14,7 @@ Every counter changes with ``F()`` under those locks.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from rapport.common import events
-from rapport.common.errors import Conflict, NotFound
+from rapport.common.errors import Conflict, NotFound, ValidationFailed
 from rapport.core import policies
 from rapport.core.audit import audit_record, diff
 from rapport.core.models import AuditAction, User
@@ -46,6 +47,22 @@ RETURNABLE_STATUSES = frozenset({OrderStatus.SHIPPED, OrderStatus.DELIVERED})
 
 
 # -- reads ------------------------------------------------------------------------------
+
+
+def return_list_for_user(*, user: User) -> QuerySet[OrderReturn]:
+    """The returns of the orders the user sees, with what the list shows of each."""
+    visible = policies.restrict(OrderReturn.objects.all(), user, prefix="line__order__")
+    return visible.select_related("line__order__account", "recorded_by")
+
+
+def returns_filter(qs: QuerySet[OrderReturn], params: Mapping[str, Any]) -> QuerySet[OrderReturn]:
+    """The list's one filter, ``status``; a value that is not a status is named, not ignored."""
+    status = params.get("status")
+    if status not in (None, ""):
+        if status not in ReturnStatus.values:
+            raise ValidationFailed.for_field("status", f"Choose one of {', '.join(ReturnStatus.values)}.")
+        qs = qs.filter(status=status)
+    return qs
 
 
 def return_list_for_order(*, order: Order) -> QuerySet[OrderReturn]:

@@ -110,10 +110,36 @@ def test_renew_and_terminate_from_the_detail_page(users, client_for, make_contra
     assert early.status_code == 422 and f"The contract started on {contract.start_date.isoformat()}." in _text(early)
     ended_on = str(contract.start_date + dt.timedelta(days=5))
     stale = client.post(reverse("sales:contract_terminate", args=[contract.pk]), {"version": 1, "ended_on": ended_on})
-    assert stale.status_code == 422 and "Someone else changed this contract" in _text(stale)
+    assert stale.status_code == 409 and "Someone else changed this contract" in _text(stale)
     assert client.post(reverse("sales:contract_terminate", args=[contract.pk]), {"version": 2, "ended_on": ended_on}).status_code == 302
     contract.refresh_from_db()
     assert contract.status == "cancelled"
+
+
+@pytest.mark.parametrize(
+    ("status", "renews", "terminates"),
+    [("draft", False, True), ("active", True, True), ("ended", True, False), ("cancelled", False, False)],
+)
+def test_the_page_offers_renew_and_terminate_only_where_the_service_allows_them(
+    users, client_for, make_contract, status, renews, terminates
+):
+    from rapport.sales.contracts import NOT_RENEWED, NOT_TERMINATED
+    from rapport.sales.models import Contract
+
+    contract = make_contract()
+    Contract.objects.filter(pk=contract.pk).update(status=status)
+    client = client_for(users["north_rep"])
+    page = client.get(reverse("sales:contract_detail", args=[contract.pk])).content.decode()
+    assert ("data-renew-form" in page, "data-terminate-form" in page) == (renews, terminates)
+    # A page opened before the contract changed still posts: the refusal is said plainly, nothing changes.
+    for action, allowed, reasons in (("renew", renews, NOT_RENEWED), ("terminate", terminates, NOT_TERMINATED)):
+        if allowed:
+            continue
+        refused = client.post(reverse(f"sales:contract_{action}", args=[contract.pk]), {"version": 1})
+        assert refused.status_code == 409
+        alert = re.search(r"data-form-errors>(.*?)</div>\s*</div>", _text(refused)).group(1)
+        assert html.escape(reasons[status], quote=False) in alert and "Please correct" not in alert
+        assert Contract.objects.get(pk=contract.pk).version == 1
 
 
 @pytest.mark.parametrize("case", sorted(samples.REFUSED))
@@ -204,6 +230,9 @@ def test_a_return_is_recorded_and_refunded_from_the_page(users, client_for, cata
     assert (invoice.credited_amount, returned.__class__.objects.get().status) == (returned.refund_amount, "refunded")
     listing = _text(client.get(reverse("sales:return_list")))
     assert "Refunded" in listing and str(order) in listing
+    partial = _text(client.get(reverse("sales:return_list"), {"status": "requested"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"))
+    assert partial.startswith('<div id="results"') and "Nothing matches" in partial and str(order) not in partial
+    assert str(order) in _text(client.get(reverse("sales:return_list"), {"status": "refunded"}))
     assert str(order) not in _text(client_for(users["south_rep"]).get(reverse("sales:return_list")))
 
 
@@ -241,3 +270,40 @@ def test_the_order_page_shows_and_records_returns_within_its_query_budget(
         bigger = client.get(reverse("sales:order_detail", args=[many.pk]))
     assert _text(bigger).count("Damaged in transit") == 4
     assert client_for(users["south_rep"]).get(url).status_code == 404
+
+
+def test_a_chinese_user_reads_the_contract_pages_refusals_in_chinese(users, client_for, make_contract):
+    from rapport.core.models import User
+    from rapport.sales.models import Contract
+
+    User.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
+    client = client_for(users["north_rep"])
+    contract = make_contract(ends_in=10)
+    too_early = client.post(reverse("sales:contract_renew", args=[contract.pk]), {"end_date": "2000-01-01", "version": 1})
+    start = (timezone.localdate() + dt.timedelta(days=11)).isoformat()
+    assert too_early.status_code == 422 and f"新合同期从 {start} 开始；结束日期不能早于该日。" in _text(too_early)
+    stale = client.post(reverse("sales:contract_renew", args=[contract.pk]), {"version": 0})
+    assert stale.status_code == 409 and "在您查看期间，其他人修改了这份合同。" in _text(stale)
+    mismatched = SimpleUploadedFile("signed.pdf", samples.PNG)
+    refused = client.post(reverse("sales:contract_document_upload", args=[contract.pk]), {"file": mismatched})
+    assert refused.status_code == 422 and "文件内容是PNG 图片，但文件名以“.pdf”结尾。" in _text(refused)
+    Contract.objects.filter(pk=contract.pk).update(status="ended")
+    ended = client.post(reverse("sales:contract_terminate", args=[contract.pk]), {"version": 1})
+    assert ended.status_code == 409 and "该合同已到期结束，无需再终止。" in _text(ended)
+    assert "This contract has ended" not in _text(ended)
+
+
+def test_the_return_list_pages_within_its_query_budget(users, client_for, catalogue, account, django_assert_max_num_queries):
+    from rapport.sales.returns import return_request
+
+    rep = users["north_rep"]
+    client = client_for(rep)
+    order = _shipped_order(users, catalogue, account)
+    line = order.lines.get()
+    return_request(actor=rep, order=order, line_id=line.pk, quantity="1", reason="Broken")
+    with django_assert_max_num_queries(12) as one:
+        client.get(reverse("sales:return_list"))
+    return_request(actor=rep, order=order, line_id=line.pk, quantity="1", reason="Scratched")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = _text(client.get(reverse("sales:return_list")))
+    assert "Broken" in page and "Scratched" in page

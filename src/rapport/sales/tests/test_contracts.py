@@ -147,3 +147,62 @@ def test_the_list_endpoint_has_a_query_budget(users, api_for, account, django_as
         api.post("contracts", _body(account, title=f"C{i}"))
     with django_assert_max_num_queries(8):
         assert len(api.get("contracts").json()["items"]) == 5
+
+
+STATES = [
+    # status, may it be renewed, may it be terminated
+    ("draft", False, True),
+    ("active", True, True),
+    ("ended", True, False),
+    ("cancelled", False, False),
+]
+
+
+def _in_state(account, status):
+    from rapport.sales.contracts import contract_create
+    from rapport.sales.models import Contract
+
+    contract = contract_create(actor=account.owner, data=_body(account))
+    Contract.objects.filter(pk=contract.pk).update(status=status)
+    return Contract.objects.get(pk=contract.pk)
+
+
+def test_every_status_is_either_renewable_or_says_why_not_and_likewise_for_terminate():
+    from rapport.sales.contracts import NOT_RENEWED, NOT_TERMINATED, RENEWABLE, TERMINABLE
+    from rapport.sales.models import ContractStatus
+
+    assert RENEWABLE.isdisjoint(NOT_RENEWED) and RENEWABLE | set(NOT_RENEWED) == set(ContractStatus)
+    assert TERMINABLE.isdisjoint(NOT_TERMINATED) and TERMINABLE | set(NOT_TERMINATED) == set(ContractStatus)
+    assert {s for s, renews, _ in STATES if renews} == RENEWABLE
+    assert {s for s, _, ends in STATES if ends} == TERMINABLE
+
+
+@pytest.mark.parametrize(("status", "renews", "terminates"), STATES)
+def test_renew_and_terminate_are_refused_with_409_outside_their_states(users, api_for, account, status, renews, terminates):
+    from rapport.sales.contracts import NOT_RENEWED, NOT_TERMINATED
+
+    api = api_for(users["north_rep"])
+    for action, allowed, reasons, body in (
+        ("renew", renews, NOT_RENEWED, {}),
+        ("terminate", terminates, NOT_TERMINATED, {"ended_on": "2026-06-30"}),
+    ):
+        contract = _in_state(account, status)
+        response = api.post(f"contracts/{contract.pk}/{action}", body)
+        stored = api.get(f"contracts/{contract.pk}").json()
+        if allowed:
+            assert response.status_code == 200, response.content
+            assert (stored["status"], stored["version"]) == ("active" if action == "renew" else "cancelled", 2)
+        else:
+            assert response.status_code == 409 and response["Content-Type"] == "application/problem+json"
+            assert (response.json()["title"], response.json()["detail"]) == ("Conflict", reasons[status])
+            assert (stored["status"], stored["version"], stored["end_date"]) == (status, 1, "2026-12-31")
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [("ended", "An ended contract is renewed, not reopened."), ("cancelled", "A terminated contract is not reopened; make a new one.")],
+)
+def test_an_ended_or_terminated_contract_is_not_reopened_by_editing(users, api_for, account, status, said):
+    contract = _in_state(account, status)
+    response = api_for(users["north_rep"]).patch(f"contracts/{contract.pk}", {"status": "active"})
+    assert (response.status_code, response.json()["errors"]) == (422, {"status": [said]})

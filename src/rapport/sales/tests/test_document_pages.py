@@ -266,6 +266,41 @@ def test_list_filters_name_a_bad_parameter(users, client_for):
     assert "Nothing matches" in client.get("/sales/orders/?q=zzz").content.decode()
 
 
+LISTS = ["/sales/quotes/", "/sales/orders/", "/sales/invoices/", "/sales/contracts/", "/sales/opportunities/"]
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_a_refused_filter_comes_back_as_a_422_table_naming_the_filter(users, client_for, url):
+    from rapport.core.models import User
+
+    client = client_for(users["north_rep"])
+    partial = client.get(url, {"status": "lost-in-space"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    body = " ".join(partial.content.decode().split())
+    assert partial.status_code == 422 and partial["Content-Type"].startswith("text/html") and body.startswith('<div id="results"')
+    assert '<div class="alert alert-danger" role="alert" data-filter-errors><div><strong>Status</strong>: Choose one of ' in body
+    assert client.get(url, {"owner_id": "x"}).status_code == 422
+    User.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
+    chinese = client.get(url, {"owner_id": "x"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results").content.decode()
+    assert "<strong>负责人</strong>：" in chinese and "Owner" not in chinese
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "said"),
+    [
+        ("/sales/products/", {"q": "x" * 201}, "<strong>Name or SKU</strong>: At most 200 characters."),
+        ("/sales/returns/", {"status": "lost"}, "<strong>Status</strong>: Choose one of requested, refunded, rejected."),
+        ("/sales/returns/", {"cursor": "garbage"}, "<strong>Page</strong>: The cursor is not valid; start again from the first page."),
+    ],
+)
+def test_products_and_returns_name_a_refused_filter_like_the_other_lists(users, client_for, url, params, said):
+    client = client_for(users["north_rep"])
+    partial = client.get(url, params, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results")
+    body = " ".join(partial.content.decode().split())
+    assert partial.status_code == 422 and body.startswith('<div id="results"') and said in body
+    whole = client.get(url, params)
+    assert whole.status_code == 422 and "<html" in whole.content.decode() and said in " ".join(whole.content.decode().split())
+
+
 def test_pages_speak_chinese(users, client_for, invoice):
     from rapport.core.models import User
 

@@ -185,3 +185,24 @@ def test_forecast_and_funnel_pages(users, client_for, make_deal, stages):
     funnel = client.get("/sales/funnel/", {"cost_by": "source"})
     assert funnel.status_code == 200
     assert funnel.context["result"].created == 1 and funnel.context["costs"].group_by == "source"
+
+
+def test_every_sales_service_message_the_pages_translate_has_a_chinese_entry():
+    from django.utils import translation
+
+    from rapport.sales.views.messages import FIXED, ORDER_REFUSAL, PATTERNS, QUOTE_LOCKED, QUOTE_REFUSAL
+
+    english = [*FIXED, *(template for _, template in PATTERNS), ORDER_REFUSAL, QUOTE_REFUSAL, QUOTE_LOCKED]
+    with translation.override("zh-hans"):
+        missing = [message for message in english if translation.gettext(message) == message]
+    assert missing == []
+
+
+def test_a_chinese_user_sees_the_opportunity_sort_labels_in_chinese(users, client_for):
+    from rapport.core.models import User
+
+    client = client_for(users["north_rep"])
+    assert "Largest first" in client.get("/sales/opportunities/").content.decode()
+    User.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
+    page = client.get("/sales/opportunities/").content.decode()
+    assert "金额从大到小" in page and "最近更新" in page and "Largest first" not in page

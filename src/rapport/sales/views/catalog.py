@@ -7,26 +7,27 @@ are shown to administrators only and the services refuse anyone else.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.common.errors import PermissionDenied, StaleVersion, ValidationFailed
-from rapport.common.pagination import Page, keyset_page
 from rapport.core import selectors as core_selectors
 from rapport.core.models import User
 from rapport.sales import products
 from rapport.sales.catalog_models import PriceBook, Product
 from rapport.sales.document_forms import PriceBookForm, PriceEntryForm, ProductForm
-from rapport.sales.views.common import found, page_context
+from rapport.sales.views.common import found, page_context, record_list
 from rapport.sales.views.messages import refusal, translated
 
-PAGE_SIZE = 50
 PICKER_LIMIT = 500
 
 
@@ -41,32 +42,34 @@ def _only_managers(request: HttpRequest, user: User, to: str) -> HttpResponse | 
     return redirect(to)
 
 
+# The page's "Sold" filter: still sold (the default), no longer sold, or all ("").
+SOLD = {"": None, "yes": True, "no": False}
+
+
+def _narrow_products(qs: QuerySet[Product], params: Mapping[str, Any]) -> QuerySet[Product]:
+    q = str(params.get("q") or "").strip()
+    if len(q) > 200:
+        raise ValidationFailed.for_field("q", "At most 200 characters.")
+    category = params.get("category") or None
+    return products.products_narrow(qs, q=q or None, category=category, is_active=SOLD.get(params.get("active", "yes"), True))
+
+
 @login_required
 def product_list(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
-    params = request.GET
-    errors: dict[str, list[str]] = {}
-    page: Page[Any] = Page(items=[], next_cursor=None, limit=PAGE_SIZE)
-    active = {"": None, "yes": True, "no": False}.get(params.get("active", "yes"), True)
-    try:
-        q = (params.get("q") or "").strip()
-        if len(q) > 200:
-            raise ValidationFailed.for_field("q", "At most 200 characters.")
-        qs = products.product_search(q=q or None, category=params.get("category") or None, is_active=active)
-        page = keyset_page(qs, sort="name", cursor=params.get("cursor"), limit=PAGE_SIZE)
-    except ValidationFailed as exc:
-        errors = translated(exc).field_errors
-    context = page_context(
-        "products",
-        page=page,
-        filter_errors=errors,
-        filtered=any(v for k, v in params.items() if k not in {"cursor", "active"}),
+    return record_list(
+        request,
+        products.product_list(),
+        tab="products",
+        narrow=_narrow_products,
+        sort="name",
+        template="sales/catalog/product_list.html",
+        partial="sales/catalog/_product_table.html",
+        filter_choices=lambda: {"categories": products.product_categories(), "catalog_tab": "products"},
+        not_filters=frozenset({"cursor", "active"}),
+        labels={"q": gettext_lazy("Name or SKU"), "active": gettext_lazy("Sold")},
         may_manage=_may_manage(user),
     )
-    if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]
-        return render(request, "sales/catalog/_product_table.html", context, status=422 if errors else 200)
-    context.update(categories=products.product_categories(), catalog_tab="products")
-    return render(request, "sales/catalog/product_list.html", context, status=422 if errors else 200)
 
 
 @login_required

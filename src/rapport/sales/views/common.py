@@ -20,6 +20,7 @@ from rapport.core.models import User
 from rapport.sales import selectors
 from rapport.sales.doc_filters import apply_document_filters
 from rapport.sales.models import Opportunity
+from rapport.sales.views.messages import translated
 
 TABS = (
     ("board", _("Board"), "sales:board"),
@@ -35,6 +36,28 @@ TABS = (
     ("routing", _("Lead routing"), "sales:assignment_rules"),
 )
 
+
+# What the filter forms call each parameter, so a refused filter names the field the user sees; a list whose
+# search box says more than "Search" passes its own label for ``q``.
+FILTER_LABELS: dict[str, str | Promise] = {
+    "q": _("Search"),
+    "status": _("Status"),
+    "owner_id": _("Owner"),
+    "team_id": _("Team"),
+    "account_id": _("Account"),
+    "pipeline_id": _("Pipeline"),
+    "stage_id": _("Stage"),
+    "partner_id": _("Partner"),
+    "forecast_category": _("Forecast category"),
+    "source": _("Source"),
+    "close_month": _("Closing in"),
+    "closes_after": _("Closes after"),
+    "closes_before": _("Closes before"),
+    "ending_within": _("Ending within"),
+    "category": _("Category"),
+    "sort": _("Sort"),
+    "cursor": _("Page"),
+}
 
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
@@ -85,14 +108,15 @@ def record_list(
     filter_choices: Callable[[], dict[str, Any]],
     prepare: Callable[[list[Any]], object] | None = None,
     not_filters: frozenset[str] = frozenset({"cursor"}),
-    error_status: int = 200,
+    labels: Mapping[str, str | Promise] | None = None,
     **extra: Any,
 ) -> HttpResponse:
     """A filtered keyset page of one kind of sales record: the table alone for an HTMX request aimed at
     ``#results``, else the whole page with its filter form.
 
     ``narrow`` applies the request's filters and ``sort`` names the order (or reads it from the request); either
-    raises ``ValidationFailed`` naming the bad parameter, and the table shows that instead of rows.
+    raises ``ValidationFailed`` naming the bad parameter, and the table shows it instead of rows, with 422,
+    in the user's language and after the filter's label (``labels`` over ``FILTER_LABELS``).
     ``filter_choices`` fills the filter form and runs only for the whole page; ``prepare`` decorates the page's
     rows before they are shown; ``not_filters`` are parameters that do not make the list "filtered" (so an
     empty list says "nothing matches" only when a filter is set).
@@ -104,12 +128,14 @@ def record_list(
         order = sort if isinstance(sort, str) else sort(request.GET)
         page = keyset_page(qs, sort=order, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
     except ValidationFailed as exc:
-        errors = exc.field_errors
+        errors = translated(exc).field_errors
     if prepare is not None:
         prepare(page.items)
     filtered = any(v for k, v in request.GET.items() if k not in not_filters)
-    context = page_context(tab, page=page, filter_errors=errors, filtered=filtered, **extra)
-    status = error_status if errors else 200
+    named = {**FILTER_LABELS, **(labels or {})}
+    problems = [(named.get(name, name), message) for name, found in errors.items() for message in found]
+    context = page_context(tab, page=page, filter_errors=errors, filter_problems=problems, filtered=filtered, **extra)
+    status = 422 if errors else 200
     if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]
         return render(request, partial, context, status=status)
     context.update(filter_choices())
@@ -138,7 +164,7 @@ def document_list(
         template=template,
         partial=partial,
         filter_choices=lambda: {"owners": owner_choices(user), "statuses": statuses},
-        error_status=422,
+        labels={"q": _("Number or account")},
         **extra,
     )
 

@@ -25,6 +25,7 @@ from rapport.sales import contracts
 from rapport.sales.contract_forms import ContractForm, DocumentForm, RenewForm, TerminateForm
 from rapport.sales.order_models import Contract, ContractStatus
 from rapport.sales.views.common import RecordForm, owner_choices, page_context, record_list
+from rapport.sales.views.messages import say, translated
 
 ENDING_CHOICES = (30, 60, 90, 180)
 FORM = RecordForm(
@@ -36,7 +37,7 @@ FORM = RecordForm(
     name=lambda contract: contract.title,
     crumb=lambda contract: contract.number,
 )
-STALE = _("Someone else changed this contract while you were looking at it. Open it again to see their change.")
+STALE = gettext_lazy("Someone else changed this contract while you were looking at it. Open it again to see their change.")
 
 
 def with_days_left(items: list[Contract]) -> list[Contract]:
@@ -67,6 +68,7 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         partial="sales/partials/contract_table.html",
         prepare=with_days_left,
         filter_choices=lambda: {"owners": owner_choices(user), "statuses": ContractStatus.choices, "ending_choices": ENDING_CHOICES},
+        labels={"q": gettext_lazy("Title or number")},
     )
 
 
@@ -79,9 +81,9 @@ def contract_create(request: HttpRequest) -> HttpResponse:
         try:
             created = contracts.contract_create(actor=user, data=form.to_data(), via="web")
         except ValidationFailed as exc:
-            form.apply_errors(exc)
+            form.apply_errors(translated(exc))
         except PermissionDenied as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, say(exc.message))
         else:
             messages.success(request, _("Contract created."))
             return redirect("sales:contract_detail", pk=created.pk)
@@ -100,9 +102,9 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except StaleVersion:
             form.add_error(None, STALE)
         except ValidationFailed as exc:
-            form.apply_errors(exc)
+            form.apply_errors(translated(exc))
         except (PermissionDenied, NotFound) as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, say(exc.message))
         else:
             messages.success(request, _("Saved."))
             return redirect("sales:contract_detail", pk=pk)
@@ -110,39 +112,47 @@ def contract_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contract_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None = None) -> HttpResponse:
+def contract_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None = None, status: int = 422) -> HttpResponse:
     user, record = _visible(request, pk)
     with_days_left([record])
     forms = forms or {}
+    may_edit = policies.can_edit(user, record)
     context = page_context(
         "contracts",
         record=record,
         documents=contracts.contract_documents(contract=record),
         audit=audit_log_for(record, limit=20),
-        may_edit=policies.can_edit(user, record),
+        may_edit=may_edit,
+        may_renew=may_edit and record.status in contracts.RENEWABLE,
+        may_terminate=may_edit and record.status in contracts.TERMINABLE,
         document_form=forms.get("document") or DocumentForm(),
         renew_form=forms.get("renew") or RenewForm(initial={"version": record.version}),
         terminate_form=forms.get("terminate") or TerminateForm(initial={"version": record.version}),
         open_tab="audit" if "audit" in request.GET else "documents",
+        # "Correct the fields" only when a field is marked; a refusal of the whole action is said on its own.
+        fields_marked=any(name != "__all__" for form in forms.values() for name in form.errors),
     )
-    return render(request, "sales/contract_detail.html", context, status=422 if forms else 200)
+    return render(request, "sales/contract_detail.html", context, status=status if forms else 200)
 
 
 def _act(request: HttpRequest, pk: int, name: str, form: Any, action: Any, done: str) -> HttpResponse:
     """Run a contract action from a small form; its errors come back at the form's fields."""
+    status = 422
     if form.is_valid():
         try:
             action(form.cleaned_data)
         except StaleVersion:
             form.add_error(None, STALE)
+            status = 409
         except ValidationFailed as exc:
-            form.apply_errors(exc)
+            form.apply_errors(translated(exc))
         except (Conflict, PermissionDenied, NotFound) as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, say(exc.message))
+            status = exc.status
         else:
             messages.success(request, done)
             return redirect("sales:contract_detail", pk=pk)
-    return contract_detail(request, pk, forms={name: form})
+    return contract_detail(request, pk, forms={name: form}, status=status)
 
 
 @login_required
@@ -218,7 +228,7 @@ def contract_document_delete(request: HttpRequest, pk: int, document_id: int) ->
     try:
         contracts.contract_document_delete(actor=user, document=document, via="web")
     except RapportError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, say(exc.message))
     else:
         messages.success(request, _("Document removed."))
     return redirect("sales:contract_detail", pk=pk)

@@ -52,6 +52,37 @@ FIXED = (
     gettext_noop("The cursor is not valid; start again from the first page."),
     gettext_noop("This person is not a contact of the quote's account."),
     gettext_noop("This opportunity is for another account."),
+    # contracts
+    gettext_noop("A draft contract is not renewed; make it active by editing it."),
+    gettext_noop("A terminated contract is not renewed; make a new one."),
+    gettext_noop("This contract has ended already; there is nothing left to terminate."),
+    gettext_noop("This contract is terminated already."),
+    gettext_noop("An ended contract is renewed, not reopened."),
+    gettext_noop("A terminated contract is not reopened; make a new one."),
+    gettext_noop("Choose draft or active; a contract ends by termination or at its end date."),
+    gettext_noop("The end comes on or after the start."),
+    gettext_noop("Give a date (YYYY-MM-DD)."),
+    gettext_noop("Must be an id."),
+    gettext_noop("Unknown field."),
+    gettext_noop("This field is set by the server and cannot be changed."),
+    gettext_noop("No such contract."),
+    gettext_noop("No such document."),
+    gettext_noop("The file of this document is missing."),
+    # uploads (common.uploads), and the kinds of file it names
+    gettext_noop("Choose a file."),
+    gettext_noop("The file is empty."),
+    gettext_noop("The file has no usable name."),
+    gettext_noop("The archive has a part whose path leaves the archive."),
+    gettext_noop("The archive expands to too much data (a decompression bomb?)."),
+    gettext_noop("The archive holds another archive; nested archives are refused."),
+    gettext_noop("The file is a damaged or unsupported archive."),
+    gettext_noop("Only Word (.docx) and Excel (.xlsx) archives are accepted."),
+    gettext_noop("a PDF document"),
+    gettext_noop("a PNG image"),
+    gettext_noop("a JPEG image"),
+    gettext_noop("a Word document"),
+    gettext_noop("an Excel workbook"),
+    gettext_noop("plain text"),
 )
 
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -90,7 +121,25 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"There is a default price book in (?P<currency>[A-Z]{3}) already\."),
         gettext_noop("There is a default price book in %(currency)s already."),
     ),
+    (re.compile(r"The contract started on (?P<date>[\d-]+)\."), gettext_noop("The contract started on %(date)s.")),
+    (
+        re.compile(r"The new term starts on (?P<date>[\d-]+); it ends on or after that\."),
+        gettext_noop("The new term starts on %(date)s; it ends on or after that."),
+    ),
+    (re.compile(r"A number of days from 0 to (?P<limit>\d+)\."), gettext_noop("A number of days from 0 to %(limit)s.")),
+    (re.compile(r"The file is larger than (?P<limit>.+)\."), gettext_noop("The file is larger than %(limit)s.")),
+    (re.compile(r"The archive has more than (?P<limit>\d+) parts\."), gettext_noop("The archive has more than %(limit)s parts.")),
+    (
+        re.compile(r"This kind of file is not accepted; send one of (?P<accepted>.+)\."),
+        gettext_noop("This kind of file is not accepted; send one of %(accepted)s."),
+    ),
+    (
+        re.compile(r"The file is (?P<kind>an? .+|plain text) but its name ends in '(?P<ext>.*)'\."),
+        gettext_noop("The file is %(kind)s but its name ends in '%(ext)s'."),
+    ),
 )
+# Parts of a matched message that are themselves catalogue entries (never what the user typed).
+TRANSLATED_PARTS = frozenset({"kind"})
 
 ORDER_REFUSAL = gettext_noop("This order is %(status)s: it cannot be moved to “%(wanted)s”.")
 QUOTE_REFUSAL = gettext_noop("This quote is %(status)s: it cannot be marked “%(wanted)s”.")
@@ -101,7 +150,8 @@ def say(message: str) -> str:
     """One service message in the user's language."""
     for pattern, template in PATTERNS:
         if matched := pattern.fullmatch(message):
-            return gettext(template) % matched.groupdict()
+            parts = {name: gettext(value) if name in TRANSLATED_PARTS else value for name, value in matched.groupdict().items()}
+            return gettext(template) % parts
     return gettext(message)
 
 

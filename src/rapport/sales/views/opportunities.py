@@ -31,10 +31,10 @@ FORM = RecordForm(
     new=gettext_lazy("New opportunity"),
 )
 SORTS = (
-    ("expected_close_date", _("Close date")),
-    ("-amount", _("Largest first")),
-    ("name", _("Name")),
-    ("-updated_at", _("Recently changed")),
+    ("expected_close_date", gettext_lazy("Close date")),
+    ("-amount", gettext_lazy("Largest first")),
+    ("name", gettext_lazy("Name")),
+    ("-updated_at", gettext_lazy("Recently changed")),
 )
 
 
@@ -50,6 +50,7 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         template="sales/opportunity_list.html",
         partial="sales/partials/opportunity_table.html",
         not_filters=frozenset({"sort", "cursor"}),
+        labels={"q": gettext_lazy("Name")},
         filter_choices=lambda: {
             "owners": owner_choices(user),
             "teams": team_choices(),

@@ -18,14 +18,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from rapport.common.pagination import Page, keyset_page
-from rapport.core import policies
 from rapport.core import selectors as core_selectors
 from rapport.core.models import User
 from rapport.sales import billing, orders, returns
 from rapport.sales.contract_forms import RefundForm, ReturnForm
-from rapport.sales.order_models import Order, OrderReturn
-from rapport.sales.views.common import page_context
+from rapport.sales.order_models import Order, OrderReturn, ReturnStatus
+from rapport.sales.views.common import page_context, record_list
 from rapport.sales.views.order_returns import returns_context
 from rapport.sales.views.orders import order_detail
 
@@ -49,16 +47,16 @@ def _return(request: HttpRequest, pk: int) -> tuple[User, OrderReturn]:
 @login_required
 def return_list(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
-    page: Page[Any] = Page(items=[], next_cursor=None, limit=50)
-    qs = policies.restrict(OrderReturn.objects.all(), user, prefix="line__order__").select_related("line__order__account", "recorded_by")
-    status = request.GET.get("status") or ""
-    if status:
-        qs = qs.filter(status=status)
-    try:
-        page = keyset_page(qs, sort="-created_at", cursor=request.GET.get("cursor"), limit=50)
-    except ValidationFailed:
-        raise Http404("No such page.") from None
-    return render(request, "sales/return_list.html", page_context("returns", page=page, status=status))
+    return record_list(
+        request,
+        returns.return_list_for_user(user=user),
+        tab="returns",
+        narrow=returns.returns_filter,
+        sort="-created_at",
+        template="sales/return_list.html",
+        partial="sales/partials/return_table.html",
+        filter_choices=lambda: {"statuses": ReturnStatus.choices},
+    )
 
 
 @login_required

@@ -144,6 +144,18 @@
   var firstError = document.querySelector(".record-form .has-error input:not([type=hidden]), .record-form .has-error select, .record-form .has-error textarea");
   if (firstError) firstError.focus();
 
+  // -- a refused filter or form comes back as 422 with its errors: show them --------
+  // HTMX swaps only 2xx answers by default; a 422 page fragment (a list's table with
+  // "Status: choose one of...", a form with its fields marked) is meant to be seen. A
+  // 422 in plain text (the board's refused move) stays an error for its own handler.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (xhr.status === 422 && /^text\/html/.test(xhr.getResponseHeader("Content-Type") || "")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // -- keep the export link in step with the filters after an HTMX swap ------------
   document.body.addEventListener("htmx:pushedIntoHistory", function () {
     var link = document.querySelector("[data-export]");
