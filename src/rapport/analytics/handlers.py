@@ -1,13 +1,15 @@
-"""Analytics' reactions to the sales events: keep credit behaviour current between nightly runs.
+"""Analytics' reactions to the sales events: keep credit behaviour current between nightly runs, and check each
+new order and return for fraud review as it arrives.
 
-Delivered after commit; the work goes to the worker so recording a payment does not wait for it.
+Delivered after commit; the work goes to the worker so recording a payment or placing an order does not wait for it.
 """
 
 from __future__ import annotations
 
-from rapport.analytics.tasks import credit_refresh_accounts
+from rapport.analytics.anomalies import order_subject, return_subject
+from rapport.analytics.tasks import anomalies_check_new_subject, credit_refresh_accounts
 from rapport.common import events
-from rapport.sales.events import PaymentReceived, ReturnRefunded
+from rapport.sales.events import OrderPlaced, OrderReturned, PaymentReceived, ReturnRefunded
 from rapport.sales.selectors import order_account_ids
 
 
@@ -21,3 +23,13 @@ def credit_after_payment(event: PaymentReceived) -> None:
 @events.subscribe(ReturnRefunded)
 def credit_after_refund(event: ReturnRefunded) -> None:
     credit_refresh_accounts.enqueue(account_ids=[event.account_id])
+
+
+@events.subscribe(OrderPlaced)
+def anomalies_after_order(event: OrderPlaced) -> None:
+    anomalies_check_new_subject.enqueue(account_id=event.account_id, subject=order_subject(event.order_id))
+
+
+@events.subscribe(OrderReturned)
+def anomalies_after_return(event: OrderReturned) -> None:
+    anomalies_check_new_subject.enqueue(account_id=event.account_id, subject=return_subject(event.return_id))

@@ -113,3 +113,14 @@ def nightly_anomaly_detection() -> int:
 
 
 schedule.register(PeriodicJob(name="anomaly-detection", task=nightly_anomaly_detection, daily_at=time(4, 30)))
+
+
+@task()
+def anomalies_check_new_subject(account_id: int, subject: str) -> int:
+    """Check one new order or return (``order:12``, ``return:7``) against its customer's history (returns the new flags).
+
+    Delivered twice, it adds nothing: a flag exists once per rule and subject.
+    """
+    from rapport.analytics.anomalies import anomalies_check_new
+
+    return anomalies_check_new(account_id=account_id, subject=subject).created

@@ -148,21 +148,27 @@ def order_account_ids(*, order_ids: Iterable[int]) -> dict[int, int]:
     return dict(Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "account_id"))
 
 
-def order_facts_for_anomalies() -> Iterator[dict[str, Any]]:
-    """Every order that is not cancelled, as plain values (a job's read over the whole base), oldest first."""
+def order_facts_for_anomalies(*, account_id: int | None = None) -> Iterator[dict[str, Any]]:
+    """Every order that is not cancelled (of one customer, or of the whole base: a job's read), as plain values, oldest first."""
     rows = Order.objects.exclude(status="cancelled").order_by("ordered_on", "id")
+    if account_id is not None:
+        rows = rows.filter(account_id=account_id)
     for order_id, account_id, day, total, currency in rows.values_list(
         "id", "account_id", "ordered_on", "grand_total", "currency"
     ).iterator(chunk_size=5_000):
         yield {"order_id": order_id, "account_id": account_id, "day": day, "amount": total, "currency": currency}
 
 
-def return_facts_for_anomalies() -> Iterator[dict[str, Any]]:
-    """Every return that was not rejected, with its order's date and the money received for that order, oldest first."""
+def return_facts_for_anomalies(*, account_id: int | None = None) -> Iterator[dict[str, Any]]:
+    """Every return that was not rejected (of one customer, or of the whole base), with its order's date and the money
+    received for that order, oldest first."""
     # Money received, before any refund paid it back: a refunded return must not look like a refund of unpaid goods.
     received = Payment.objects.filter(amount__gt=0).exclude(invoice__status=InvoiceStatus.VOID)
-    paid = dict(received.values("invoice__order_id").annotate(paid=Sum("amount")).values_list("invoice__order_id", "paid"))
     rows = OrderReturn.objects.exclude(status="rejected").order_by("created_at", "id")
+    if account_id is not None:
+        received = received.filter(invoice__order__account_id=account_id)
+        rows = rows.filter(line__order__account_id=account_id)
+    paid = dict(received.values("invoice__order_id").annotate(paid=Sum("amount")).values_list("invoice__order_id", "paid"))
     fields = (
         "id",
         "line__order_id",

@@ -1,0 +1,88 @@
+"""Fraud review in a real browser: a sales manager narrows the queue to the severe flags, opens one, marks it
+as fraud with a note and finds it under its new status; an analyst reads the same flag with no review form."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from rapport.analytics.models import AnomalyFlag
+from rapport.analytics.tests.anomaly_data import flag_book
+from tests.browser.test_quote_to_cash import _shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def book(users):
+    """The manager's team: Spiky's unusual amount (high) and burst (medium), Refunder's refund above what was paid (high)."""
+    return flag_book(users)
+
+
+def _rows(page):
+    return page.locator("[data-anomaly-table] tbody tr[data-flag]")
+
+
+def test_a_manager_reviews_a_severe_flag_as_fraud_and_an_analyst_only_reads_it(browser, page, live_server, users, book, log_in):
+    amount = book["flags"]["spiky_amount_outlier"]
+    log_in(page, "manager")
+    page.get_by_role("link", name="Fraud review").click()
+    expect(page.locator("h1")).to_have_text("Fraud review")
+    expect(_rows(page)).to_have_count(3)  # the open flags of the manager's team; Southern's are another team's
+    _shot(page, "fraud-queue-en")
+
+    page.locator("[data-anomaly-filter] input[name=severity][value=high]").check()
+    expect(_rows(page)).to_have_count(2)  # the table is redrawn in place, the address keeps the filter
+    expect(page).to_have_url(re.compile(r"[?&]severity=high(&|$)"))
+    expect(page.locator("[data-anomaly-table] tbody .badge.severity-medium")).to_have_count(0)
+
+    row = page.locator(f"tr[data-flag='{amount.pk}']")
+    expect(row).to_contain_text("Spiky")
+    row.get_by_role("link", name="Unusual order amount").click()
+    expect(page.locator("[data-evidence]")).to_contain_text("2,000.00")
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "open")
+    _shot(page, "fraud-flag-en")
+
+    form = page.locator("[data-review-form]")
+    form.locator("input[name=outcome][value=fraud]").check()
+    form.locator("textarea[name=note]").fill("Card used by a stranger; the customer confirmed by phone.")
+    form.get_by_role("button", name="Save review").click()
+    expect(page.locator("[data-status]")).to_have_attribute("data-status", "fraud")
+    expect(page.locator("[data-reviewed]")).to_contain_text("manager")
+    expect(page.locator("[data-history]")).to_contain_text("Card used by a stranger")
+    _shot(page, "fraud-flag-reviewed-en")
+    reviewed = AnomalyFlag.objects.get(pk=amount.pk)
+    assert (reviewed.status, reviewed.note, reviewed.reviewed_by_id) == (
+        "fraud",
+        "Card used by a stranger; the customer confirmed by phone.",
+        users["manager"].pk,
+    )
+
+    page.locator(".crumbs").get_by_role("link", name="Fraud review").click()
+    expect(_rows(page)).to_have_count(2)  # no longer open: off the default queue
+    expect(page.locator(f"tr[data-flag='{amount.pk}']")).to_have_count(0)
+    page.locator("[data-anomaly-filter] select[name=status]").select_option("fraud")
+    expect(_rows(page)).to_have_count(1)
+    marked = page.locator(f"tr[data-flag='{amount.pk}']")
+    expect(marked.locator(".badge.outcome-fraud")).to_have_text("Fraud")
+    expect(marked).to_contain_text("manager")
+
+    analyst_context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    analyst_context.set_default_timeout(10_000)
+    analyst = analyst_context.new_page()
+    try:
+        log_in(analyst, "analyst")
+        analyst.get_by_role("link", name="Fraud review").click()
+        expect(analyst.locator("[data-read-only]")).to_be_visible()
+        analyst.locator("[data-anomaly-filter] select[name=status]").select_option("all")
+        expect(_rows(analyst)).to_have_count(3)
+        analyst.locator(f"tr[data-flag='{amount.pk}']").get_by_role("link", name="Unusual order amount").click()
+        expect(analyst.locator("[data-status]")).to_have_attribute("data-status", "fraud")
+        expect(analyst.locator("[data-reviewed]")).to_contain_text("manager")
+        expect(analyst.locator("[data-review-form]")).to_have_count(0)
+        expect(analyst.locator("[data-read-only]")).to_be_visible()
+        _shot(analyst, "fraud-flag-analyst-en")
+    finally:
+        analyst_context.close()
