@@ -75,7 +75,8 @@ def start_worker(shared_db: SharedDatabase, tmp_path: Path) -> Iterator[Callable
         command = (
             [sys.executable, "-c", python]
             if python
-            else [sys.executable, "-m", "rapport.cli", "worker", "--interval", "0.1", "--worker-id", worker_id, *args]
+            # No periodic jobs: the nightly warehouse and model fits would hold a worker past its SIGTERM's wait.
+            else [sys.executable, "-m", "rapport.cli", "worker", "--interval", "0.1", "--worker-id", worker_id, "--no-schedule", *args]
         )
         with open(tmp_path / f"{worker_id}.log", "wb") as log:
             process = subprocess.Popen(command, env=shared_db.env, stdout=log, stderr=subprocess.STDOUT)
