@@ -18,9 +18,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from rapport.common.errors import RapportError
-from rapport.common.mail_parse import max_mail_bytes
+from rapport.common.mail_parse import MAX_HEADER_BYTES, max_mail_bytes
 from rapport.core.models import User
-from rapport.dataops.inbound_mail import inbound_mail_file
+from rapport.dataops.inbound_mail import inbound_mail_file, inbound_mail_too_large
 from rapport.dataops.mail_receiver import mail_receiver
 
 SHOWN_PROBLEMS = 20
@@ -72,7 +72,9 @@ class Command(BaseCommand):
         limit = max_mail_bytes()
         bar = tqdm(files, unit=" messages", desc="mail", disable=options["verbosity"] == 0, file=self.stderr._out)
         for path in bar:
-            if path.stat().st_size > limit:
+            if (size := path.stat().st_size) > limit:
+                with path.open("rb") as head:
+                    inbound_mail_too_large(actor=user, head=head.read(MAX_HEADER_BYTES), size=size, via="file")
                 counts["refused"] += 1
                 problems.append(f"{path}: larger than {limit // (1024 * 1024)} MB.")
                 continue
