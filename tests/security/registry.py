@@ -290,6 +290,7 @@ DIRECTORY = {
 # other role gets 403 on a collection and 404 on one message, and nothing changes (test_idor_matrix).
 ADMIN_ONLY: dict[str, Owned | None] = {
     "/api/v1/mail/skipped": None,
+    "/api/v1/mail/skipped/{mail_id}/file": Owned(_skipped_mail),
 }
 
 # Collections only administrators write to; their *_id fields point at

@@ -11,20 +11,18 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from rapport.common.errors import ValidationFailed
 from rapport.common.mail_parse import MAX_HEADER_BYTES, max_mail_bytes
 from rapport.common.ninja import Id
-from rapport.common.pagination import MAX_PAGE_SIZE, keyset_page
 from rapport.core.selectors import actor_of
 from rapport.customers.lead_files import MAX_BYTES
 from rapport.dataops import lead_import
 from rapport.dataops.inbound_mail import inbound_mail_file, inbound_mail_too_large
 from rapport.dataops.models import LeadImport
-from rapport.dataops.skipped_mail import skipped_mail_list_for_user
 
 router = Router(tags=["lead imports"])
 
@@ -211,37 +209,8 @@ def file_inbound_mail(request: HttpRequest, file: File[UploadedFile]) -> Status[
     return Status(201 if result.outcome == "filed" else 200, asdict(result))
 
 
-class SkippedMailOut(Schema):
-    id: int
-    message_id: str
-    sender: str = Field(description="The From address; empty when the message had none that was valid")
-    subject: str
-    received_at: datetime
-    received_via: str = Field(description="file, smtp or api")
-    skip_reason: str = Field(description="auto_reply, mailing_list, bounce, machine, no_sender, too_large or unparseable")
-    reason: str = Field(description="Why it was skipped, in words")
 
+# The skipped-mail endpoints (administrators only) sit beside the filing of inbound mail.
+from rapport.dataops.skipped_mail_api import router as skipped_mail_router  # noqa: E402
 
-class SkippedMailPage(Schema):
-    items: list[SkippedMailOut]
-    next_cursor: str | None
-
-
-class SkippedMailFilters(Schema):
-    reason: str = Field("", max_length=20, description="Only messages skipped for this reason (a skip_reason code)")
-    limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
-    cursor: str | None = Field(None, max_length=200)
-
-
-@router.get(
-    "/mail/skipped",
-    response=SkippedMailPage,
-    summary="Inbound mail that was not filed (administrators)",
-    operation_id="list_skipped_mail",
-    tags=["inbound mail"],
-    description="Newest first, keyset-paginated; 403 for anyone but an administrator; 422 naming `reason` for an unknown reason.",
-)
-def list_skipped_mail(request: HttpRequest, filters: Query[SkippedMailFilters]) -> dict[str, object]:
-    rows = skipped_mail_list_for_user(user=actor_of(request), reason=filters.reason)
-    page = keyset_page(rows, sort="-received_at", cursor=filters.cursor, limit=filters.limit)
-    return {"items": page.items, "next_cursor": page.next_cursor}
+router.add_router("/", skipped_mail_router)

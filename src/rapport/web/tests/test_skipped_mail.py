@@ -129,14 +129,27 @@ def test_an_administrator_files_a_wrongly_skipped_message_on_a_contact_once_and_
     zhang = contact_create(actor=users["north_rep"], data={"full_name": "张伟", "emails": [{"value": "zhang.wei@suzhou-pumps.example.cn"}]})
     admin = _as(users["admin"])
     entry = skipped["auto_reply"]
-    page = admin.get(f"/mail/skipped/{entry.pk}/", {"q": "张伟"}).content.decode()
-    assert "I am out of the office until Monday." in page and "File here" in page and f'value="{zhang.pk}"' in page
+    url = f"/mail/skipped/{entry.pk}/"
+    page = admin.get(url).content.decode()
+    assert "I am out of the office until Monday." in page and "out-of-office note or another automatic reply" in page
+    # The sender's address is Zhang Wei's: offered in one click; the pickers find any contact, lead or account.
+    assert f'name="contact_id" value="{zhang.pk}"' in page and "File on the timeline" in page
+    assert 'hx-get="/pick/contact/"' in page and 'hx-get="/pick/account/"' in page and 'hx-get="/pick/lead/"' in page
+    picked = admin.get("/pick/contact/", {"contact_id_label": "张伟"}).content.decode()
+    assert f'data-pick-id="{zhang.pk}"' in picked
 
-    bad = admin.post(f"/mail/skipped/{entry.pk}/", {"record_kind": "contact", "record_id": "999999"})
-    assert bad.status_code == 422 and "Choose a contact, lead or account" in bad.content.decode()
+    for form, field, words in (
+        ({}, "contact_id", "Choose the contact, lead or account to file it on."),
+        ({"contact_id": "999999"}, "contact_id", "No such contact: 999999."),
+        ({"contact_id": "x"}, "contact_id", "Enter a whole number."),
+        ({"contact_id": str(zhang.pk), "account_id": "5"}, "account_id", "Choose one record: a contact, a lead or an account."),
+    ):
+        bad = admin.post(url, form)
+        assert bad.status_code == 422, form
+        assert words in bad.content.decode(), (form, field)
     assert not Interaction.objects.exists()
 
-    done = admin.post(f"/mail/skipped/{entry.pk}/", {"record_kind": "contact", "record_id": str(zhang.pk)})
+    done = admin.post(url, {"contact_id": str(zhang.pk)})
     assert done.status_code == 302 and done["Location"] == f"/contacts/{zhang.pk}/"
     filed = Interaction.objects.get()
     assert (filed.contact, filed.subject, filed.channel, filed.direction) == (zhang, "Automatic reply: Your quote", "email", "inbound")
@@ -144,15 +157,32 @@ def test_an_administrator_files_a_wrongly_skipped_message_on_a_contact_once_and_
     assert (entry.outcome, entry.interaction, entry.raw) == ("filed", filed, None)
     audit = AuditEntry.objects.get(record_type="dataops.inboundmail", record_id=entry.pk)
     assert (audit.actor, audit.changes["outcome"]) == (users["admin"], ["skipped", "filed"])
-    # Filed is no longer skipped: gone from the list, and a second post files nothing.
-    assert admin.post(f"/mail/skipped/{entry.pk}/", {"record_kind": "contact", "record_id": str(zhang.pk)}).status_code == 404
+    # Filed is no longer skipped: gone from the list; a second post (a stale tab) says so and files nothing.
+    again = admin.post(url, {"contact_id": str(zhang.pk)})
+    assert again.status_code == 409 and "This message has been filed already." in again.content.decode()
     assert "Automatic reply" not in admin.get("/mail/skipped/").content.decode()
+    after = admin.get(url).content.decode()
+    assert f'href="/contacts/{zhang.pk}/"' in after and "data-file-form" not in after
     assert Interaction.objects.count() == 1
 
 
+def test_a_message_filed_on_arrival_is_not_skipped_mail(users, skipped):
+    contact_create(actor=users["admin"], data={"full_name": "Li Na", "emails": [{"value": "li.na@example.com"}]})
+    box = _mail("From: Li Na <li.na@example.com>\nSubject: Order question\nMessage-ID: <q1@example.com>")
+    inbound = InboundMail.objects.filter(outcome="filed")
+    from rapport.dataops.inbound_mail import inbound_mail_file
+
+    inbound_mail_file(actor=users["admin"], raw=box, via="api")
+    assert _as(users["admin"]).get(f"/mail/skipped/{inbound.get().pk}/").status_code == 404
+
+
 def test_a_message_that_could_not_be_read_offers_no_filing(users, skipped):
-    page = _as(users["admin"]).get(f"/mail/skipped/{skipped['unparseable'].pk}/").content.decode()
-    assert "Could not be read" in page and "File it on a record" not in page
+    for reason in ("unparseable", "too_large"):
+        page = _as(users["admin"]).get(f"/mail/skipped/{skipped[reason].pk}/").content.decode()
+        assert "data-file-form" not in page and "nothing to file" in page
+    assert "Could not be read" in _as(users["admin"]).get(f"/mail/skipped/{skipped['unparseable'].pk}/").content.decode()
+    refused = _as(users["admin"]).post(f"/mail/skipped/{skipped['unparseable'].pk}/", {"account_id": "1"})
+    assert refused.status_code == 422 and not Interaction.objects.exists()
 
 
 def test_the_pages_speak_chinese(users, skipped):
@@ -163,4 +193,7 @@ def test_the_pages_speak_chinese(users, skipped):
     for text in ("跳过的邮件", "自动回复", "邮件列表或群发邮件", "退信或投递报告", "无法读取", "过大", "跳过原因"):
         assert text in html, text
     detail = _as(admin).get(f"/mail/skipped/{skipped['auto_reply'].pk}/").content.decode()
-    assert "归档到记录" in detail
+    for text in ("归档到记录", "外出通知", "归档到时间线", "输入以查找联系人", "输入以查找线索"):
+        assert text in detail, text
+    refused = _as(admin).post(f"/mail/skipped/{skipped['auto_reply'].pk}/", {"lead_id": "999999"}).content.decode()
+    assert "没有这条线索：999999。" in refused
