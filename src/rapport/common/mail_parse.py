@@ -188,7 +188,12 @@ def _header(message: Message, name: str) -> str:
     """The raw value of the first ``name`` field (encoded words left as they are)."""
     for key, value in message.raw_items():
         if key.lower() == name:
-            return str(value)
+            text = str(value)
+            if any("\udc80" <= ch <= "\udcff" for ch in text):
+                # Unencoded 8-bit bytes (RFC 6532 UTF-8, or an old client's GB18030) arrive as surrogate escapes,
+                # which clean_line would drop with the text: read them as the body's text is read.
+                text = decode_text(text.encode("utf-8", "surrogateescape"), None, [])
+            return text
     return ""
 
 

@@ -42,7 +42,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from rapport.common.errors import PermissionDenied
-from rapport.common.mail_parse import MAX_HEADER_BYTES, MailRefused, ParsedMail, max_mail_bytes, parse_mail
+from rapport.common.mail_parse import (
+    MAX_HEADER_BYTES,
+    MailRefused,
+    ParsedMail,
+    clean_line,
+    decode_text,
+    decode_words,
+    max_mail_bytes,
+    parse_mail,
+)
 from rapport.core.models import User
 from rapport.customers import selectors as customer_selectors
 from rapport.customers import services as customer_services
@@ -176,12 +185,20 @@ def _skip(actor: User, parsed: ParsedMail, via: str, reason: str, *, raw: bytes 
 
 
 _FROM_LINE = re.compile(rb"^From:[ \t]*([^\r\n]{1,300})", re.IGNORECASE | re.MULTILINE)
+_SUBJECT_LINE = re.compile(rb"^Subject:[ \t]*([^\r\n]{1,300})", re.IGNORECASE | re.MULTILINE)
+
+
+def _head_line(pattern: re.Pattern[bytes], head: bytes) -> str:
+    """One header of a message that cannot be parsed whole, read as a single clean line ("" when absent)."""
+    found = pattern.search(head)
+    return clean_line(decode_words(decode_text(found.group(1), None, []), [])) if found else ""
 
 
 def _refused(actor: User, raw: bytes, via: str, refusal: MailRefused, *, size: int | None = None) -> None:
-    """A message that cannot be read is listed as skipped too (once per bytes), with who it seems to be from."""
-    found = _FROM_LINE.search(raw[:MAX_HEADER_BYTES])
-    sender = parseaddr(found.group(1).decode("utf-8", "replace"))[1][:254] if found else ""
+    """A message that cannot be read is listed as skipped too (once per bytes), with who it seems to be from
+    and its subject when its head says (the page shows "(no subject)" otherwise)."""
+    head = raw[:MAX_HEADER_BYTES]
+    sender = parseaddr(_head_line(_FROM_LINE, head))[1][:254]
     digest = hashlib.sha256(raw)
     if size is not None:
         digest.update(f"/{size}".encode())  # only the head was read: the head and the size say which message
@@ -191,7 +208,7 @@ def _refused(actor: User, raw: bytes, via: str, refusal: MailRefused, *, size: i
         defaults={
             "thread_id": key,
             "sender": sender,
-            "subject": "(could not be read)",
+            "subject": _head_line(_SUBJECT_LINE, head)[:255],
             "received_via": via,
             "received_by": actor,
             "outcome": InboundMailOutcome.SKIPPED,

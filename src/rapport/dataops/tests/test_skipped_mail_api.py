@@ -119,7 +119,7 @@ def test_filed_already_or_unreadable_is_a_409(users, api_for, auto_reply, zhang)
     assert again.status_code == 409 and again.json()["detail"] == "This message has been filed already."
     assert Interaction.objects.count() == 1
     unreadable = InboundMail.objects.create(
-        message_id="u1@rapport.invalid", thread_id="u1@rapport.invalid", subject="(could not be read)", received_via="api",
+        message_id="u1@rapport.invalid", thread_id="u1@rapport.invalid", subject="", received_via="api",
         outcome="skipped", skip_reason="unparseable", reason="Not filed: not an email",
     )  # fmt: skip
     refused = api.post(_url(unreadable), {"contact_id": zhang.pk})
