@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.test import Client
 
-from tests.security import registry
+from tests.security import page_registry, registry
 from tests.security.test_idor_matrix import _spec
 from tests.security.test_pages_matrix import _plain_urls, _row_counts
 
@@ -120,6 +120,8 @@ def test_api_list_parameters_resist_injection(users, api_for, canary, settings):
     settings.RAPPORT_API_RATE_PER_MINUTE = 1_000_000
     spec = _spec()
     api = api_for(users["north_rep"])
+    # Administrators-only collections refuse the rep before reading a parameter: the administrator sends them.
+    admin = api_for(users["admin"])
     registry._contact(users["north_rep"], "Visible")
     counts = _row_counts()
     sent = 0
@@ -132,7 +134,7 @@ def test_api_list_parameters_resist_injection(users, api_for, canary, settings):
         for index, name in enumerate(names):
             for payload in _payloads_for(name, index):
                 try:
-                    response = api.get(path, {name: payload})
+                    response = (admin if path in registry.ADMIN_ONLY else api).get(path, {name: payload})
                 except Exception as exc:
                     failures.append(f"{path}?{name}={payload[:20]!r}: {exc!r}"[:200])
                     continue
@@ -153,13 +155,17 @@ def test_pages_are_read_for_the_parameters_they_ask_for(users):
 
 
 def test_page_parameters_resist_injection(users, canary):
-    client = Client()
-    client.force_login(users["north_rep"])
+    rep = Client()
+    rep.force_login(users["north_rep"])
+    # Administrators-only pages refuse the rep before reading a parameter: the administrator sends them.
+    admin = Client()
+    admin.force_login(users["admin"])
     registry._contact(users["north_rep"], "Visible")
     counts = _row_counts()
     sent = 0
     failures: list[str] = []
-    for page_index, (_name, url) in enumerate(_plain_urls()):
+    for page_index, (page_name, url) in enumerate(_plain_urls()):
+        client = admin if page_name in page_registry.PAGE_ADMIN_ONLY else rep
         first = client.get(url)
         if first.status_code == 405:
             continue  # POST-only actions and the login page take no list parameters
