@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "rapport.core.request_deadline.RequestDeadlineMiddleware",
     # Before anything reads request.POST: it counts uploaded files' bytes as they stream in.
     "rapport.common.uploads.UploadLimitMiddleware",
     "rapport.core.security.SecurityHeadersMiddleware",
@@ -238,6 +239,8 @@ RAPPORT_TRUSTED_PROXY_HEADER = os.environ.get("RAPPORT_TRUSTED_PROXY_HEADER", ""
 # API requests per token (or session) per minute.
 RAPPORT_API_RATE_PER_MINUTE = int(os.environ.get("RAPPORT_API_RATE_PER_MINUTE", "1200"))
 RAPPORT_IDEMPOTENCY_HOURS = int(os.environ.get("RAPPORT_IDEMPOTENCY_HOURS", "24"))
+# A request's queries are stopped after this many seconds (503); 0: no limit. Background tasks have none.
+RAPPORT_REQUEST_SECONDS = float(os.environ.get("RAPPORT_REQUEST_SECONDS", "30"))
 
 LOGGING = {
     "version": 1,

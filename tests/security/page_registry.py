@@ -28,6 +28,7 @@ from tests.security.registry import (
     _order_return,
     _quote,
     _quote_line,
+    _skipped_mail,
 )
 
 
@@ -130,6 +131,14 @@ PAGE_NOT_OWNED = {
         f"sales:{page}": "pipelines and stages are shared configuration that administrators and sales managers change; others get 404"
         for page in ("pipeline_settings", "stage_create", "stage_edit", "stage_move", "stage_archive", "stage_delete")
     },
+}
+
+# Pages only administrators reach, and the record a page with an id is about: skipped inbound mail
+# belongs to the shared inbox, with no owner or team to scope it by. Every other role gets 403 on a
+# list and 404 on one message (GET and CSRF-valid POST), and nothing is written.
+PAGE_ADMIN_ONLY: dict[str, Owned | None] = {
+    "web:skipped_mail_list": None,
+    "web:skipped_mail_detail": Owned(_skipped_mail),
 }
 
 # Pages whose kwargs are not ids: example values to reach them with.

@@ -196,6 +196,19 @@ def _anomaly_flag(owner: Any, mark: str) -> Model:
     return AnomalyFlag.objects.get(subject=f"order:{order.pk}")
 
 
+def _skipped_mail(receiver: Any, mark: str) -> Model:
+    """An auto-reply the shared inbox skipped: no owner or team, so only administrators see it."""
+    from rapport.dataops.inbound_mail import inbound_mail_file
+    from rapport.dataops.models import InboundMail
+
+    raw = (
+        f"From: Out of office <away-{mark.lower()}@example.com>\nSubject: Automatic reply {mark}\nMessage-ID: <{mark}@example.com>\n"
+        f"Auto-Submitted: auto-replied\nContent-Type: text/plain; charset=utf-8\n\nAway until Monday {mark}\n"
+    ).encode()
+    inbound_mail_file(actor=receiver, raw=raw, via="api")
+    return InboundMail.objects.get(message_id=f"{mark}@example.com", outcome="skipped")
+
+
 OWNED: dict[str, Owned] = {
     "/api/v1/accounts/{record_id}": Owned(_account),
     "/api/v1/contacts/{record_id}": Owned(_contact),
@@ -270,6 +283,14 @@ DIRECTORY = {
     "/api/v1/pipelines/{pipeline_id}/stages",
     "/api/v1/pipelines/{pipeline_id}/stage-order",
     "/api/v1/stages/{stage_id}",
+}
+
+# Paths only administrators reach, and the record one with an id is about (made with the north rep as the
+# receiver): skipped inbound mail belongs to the shared inbox, with no owner or team to scope it by. Every
+# other role gets 403 on a collection and 404 on one message, and nothing changes (test_idor_matrix).
+ADMIN_ONLY: dict[str, Owned | None] = {
+    "/api/v1/mail/skipped": None,
+    "/api/v1/mail/skipped/{mail_id}/file": Owned(_skipped_mail),
 }
 
 # Collections only administrators write to; their *_id fields point at

@@ -65,8 +65,10 @@ def test_every_path_with_an_id_is_registered():
     """A new endpoint with an id must say how the matrix makes its record."""
     spec = _spec()
     with_ids = {path for path in spec["paths"] if registry.PATH_ID.search(path)}
-    unknown = with_ids - set(registry.OWNED) - registry.DIRECTORY
+    unknown = with_ids - set(registry.OWNED) - registry.DIRECTORY - set(registry.ADMIN_ONLY)
     assert not unknown, f"Register these paths in tests/security/registry.py: {sorted(unknown)}"
+    gone = set(registry.ADMIN_ONLY) - set(spec["paths"])
+    assert not gone, f"Registered as administrators-only but no longer in the API: {sorted(gone)}"
 
 
 def _call(api: Any, method: str, path: str, body: Any) -> Any:
@@ -110,8 +112,8 @@ def test_lists_searches_and_exports_never_show_a_strangers_record(users, api_for
     api = api_for(stranger)
     checked = 0
     for path, method, _operation in _operations(spec):
-        if method != "get" or registry.PATH_ID.search(path):
-            continue
+        if method != "get" or registry.PATH_ID.search(path) or path in registry.ADMIN_ONLY:
+            continue  # administrators-only collections are a 403 for the stranger: checked below
         params = {"q": mark} if path.endswith("/search") else {}
         response = api.get(path, params)
         content = b"".join(response.streaming_content) if response.streaming else response.content
@@ -158,6 +160,37 @@ def test_bodies_pointing_at_invisible_records_are_refused(users, api_for):
             assert registry.snapshot(foreign) == before
             tried += 1
     assert tried >= 5
+
+
+NOT_ADMINISTRATORS = ("north_rep", "manager", "agent", "marketer", "analyst")
+
+
+@pytest.mark.parametrize("path", sorted(registry.ADMIN_ONLY))
+def test_administrators_only_paths_refuse_every_other_role_and_nothing_changes(path, users, api_for):
+    """A collection is a 403 (the role may not), one message a 404 (nothing says it exists); the administrator reaches both."""
+    from tests.security.test_pages_matrix import _row_counts
+
+    spec = _spec()
+    made = registry.ADMIN_ONLY[path]
+    mark = registry.marker()
+    record = made.make(users["north_rep"], mark) if made is not None else registry._skipped_mail(users["north_rep"], mark)
+    url = registry.PATH_ID.sub(str(record.pk), path)
+    refused = 404 if registry.PATH_ID.search(path) else 403
+    for role in NOT_ADMINISTRATORS:
+        api = api_for(users[role])
+        for method, operation in spec["paths"][path].items():
+            before, counts = registry.snapshot(record), _row_counts()
+            response = _call(api, method, url, _body(operation, spec))
+            assert response.status_code == refused, f"{method.upper()} {url} as {role}: {response.status_code} {response.content[:300]!r}"
+            assert mark.encode() not in response.content, f"{method.upper()} {url} as {role} showed the message"
+            assert registry.snapshot(record) == before, f"{method.upper()} {url} as {role} changed the row"
+            assert _row_counts() == counts, f"{method.upper()} {url} as {role} wrote rows"
+    admin = api_for(users["admin"])
+    method = "get" if "get" in spec["paths"][path] else next(iter(spec["paths"][path]))
+    reached = _call(admin, method, url, _body(spec["paths"][path][method], spec))
+    assert reached.status_code not in (403, 404), f"{method.upper()} {url} as an administrator: {reached.status_code}"
+    if method == "get":
+        assert mark.encode() in reached.content, "the administrator must see the message, or the refusals prove nothing"
 
 
 def test_directory_records_are_read_only_for_non_administrators(users, api_for, teams):

@@ -145,13 +145,12 @@ GOOD: dict[tuple[str, str], Callable[[User, Any], dict[str, Any]]] = {
     ("post", "/api/v1/contracts/{contract_id}/terminate"): lambda a, r: {"ended_on": "2026-06-30", "version": r.version},
 }
 # Writes a rep is refused outright (administrators or managers only): the forged fields must not change that.
-# Fraud review is for administrators and sales managers: a rep sees no flag (404).
-REFUSED_FOR_REPS = registry.ADMIN_ONLY_WRITES | {
-    "/api/v1/users/{user_id}",
-    "/api/v1/teams/{team_id}",
-    "/api/v1/quotas",
-    "/api/v1/analytics/anomalies/{flag_id}/review",
-}
+REFUSED_FOR_REPS = (
+    registry.ADMIN_ONLY_WRITES
+    | set(registry.ADMIN_ONLY)
+    # Fraud review is for managers and administrators: a rep sees no flag, so reviewing one is a 404.
+    | {"/api/v1/users/{user_id}", "/api/v1/teams/{team_id}", "/api/v1/quotas", "/api/v1/analytics/anomalies/{flag_id}/review"}
+)
 
 
 def _writes(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -222,6 +221,8 @@ def test_server_owned_fields_are_refused_or_ignored_on_every_write(users, teams,
             continue  # the access-control matrix fails until the path is registered; then it is checked here too
         if path in registry.OWNED:
             record = registry.OWNED[path].make(rep, registry.marker())
+        elif (made := registry.ADMIN_ONLY.get(path)) is not None:
+            record = made.make(rep, registry.marker())
         elif registry.PATH_ID.search(path):
             record = {"/api/v1/users/{user_id}": rep, "/api/v1/teams/{team_id}": teams["north"]}[path]
         url = registry.PATH_ID.sub(str(record.pk), path) if record is not None else path

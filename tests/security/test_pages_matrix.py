@@ -103,7 +103,7 @@ def _hostile_form(record: Any, token: str) -> dict[str, str]:
 def test_every_page_with_an_id_is_registered():
     """A new page with an id must say how the matrix makes its record."""
     with_ids = set(_id_pages())
-    unknown = with_ids - set(page_registry.PAGES) - set(page_registry.PAGE_NOT_OWNED)
+    unknown = with_ids - set(page_registry.PAGES) - set(page_registry.PAGE_NOT_OWNED) - set(page_registry.PAGE_ADMIN_ONLY)
     assert not unknown, f"Register these pages in tests/security/registry.py (PAGES): {sorted(unknown)}"
     others = {name for _route, name, kwargs in _pages() if kwargs and name not in with_ids}
     for name in with_ids:
@@ -113,6 +113,8 @@ def test_every_page_with_an_id_is_registered():
     unknown_kwargs = others - set(page_registry.PAGE_EXAMPLE_KWARGS) - set(page_registry.PAGE_SECRET_URLS)
     assert not unknown_kwargs, f"Give example kwargs in page_registry.PAGE_EXAMPLE_KWARGS for: {sorted(unknown_kwargs)}"
     assert len(with_ids) >= 12
+    gone = set(page_registry.PAGE_ADMIN_ONLY) - {name for _route, name, _kwargs in _pages()}
+    assert not gone, f"Registered as administrators-only but not in the URL conf: {sorted(gone)}"
 
 
 def _registered_pages() -> list[str]:
@@ -178,8 +180,8 @@ def test_pages_need_a_sign_in_and_answer_a_signed_in_user(users):
     anonymous = Client()
     checked = 0
     for name, url in _plain_urls():
-        if name in page_registry.PAGE_EXCEPTIONS:
-            continue
+        if name in page_registry.PAGE_EXCEPTIONS or name in page_registry.PAGE_ADMIN_ONLY:
+            continue  # administrators-only pages are a 403 for the rep: checked below
         response = client.get(url)
         # 405: a POST-only action (the quick add); the sign-in is still checked below, on GET and POST.
         assert response.status_code in (200, 302, 405), f"GET {url} signed in: {response.status_code}"
@@ -219,8 +221,8 @@ def test_lists_searches_and_exports_never_show_a_strangers_record(users):
     query = mark[:-4]
     checked = 0
     for name, url in _plain_urls():
-        if name in page_registry.PAGE_EXCEPTIONS:
-            continue
+        if name in page_registry.PAGE_EXCEPTIONS or name in page_registry.PAGE_ADMIN_ONLY:
+            continue  # a 403 for the stranger (checked below); they show no customer record to leak
         for params in ({}, {"q": query}, {"pick_q": query}):
             response = client.get(url, params)
             assert response.status_code in (200, 302, 405), f"GET {url} {params}: {response.status_code}"
@@ -232,3 +234,35 @@ def test_lists_searches_and_exports_never_show_a_strangers_record(users):
             f"{url}: the owner must find the marker, or the check proves nothing"
         )
     assert checked >= 15
+
+
+NOT_ADMINISTRATORS = ("north_rep", "manager", "agent", "marketer", "analyst")
+
+
+@pytest.mark.parametrize("name", sorted(page_registry.PAGE_ADMIN_ONLY))
+def test_administrators_only_pages_refuse_every_other_role_and_nothing_changes(name, users):
+    """A list is a 403 (the role may not), one message a 404 (nothing says it exists), on GET and on a CSRF-valid
+    POST; a visitor is sent to sign in; the administrator reaches the page."""
+    made = page_registry.PAGE_ADMIN_ONLY[name]
+    mark = registry.marker()
+    record = made.make(users["north_rep"], mark) if made is not None else registry._skipped_mail(users["north_rep"], mark)
+    url = _url_for(name, record) if made is not None else reverse(name)
+    assert url is not None, f"{name} is not mounted"
+    refused = 404 if made is not None else 403
+    for role in NOT_ADMINISTRATORS:
+        client, token = _signed_in(users[role])
+        before, counts = registry.snapshot(record), _row_counts()
+        got = client.get(url)
+        assert got.status_code == refused, f"GET {url} as {role}: {got.status_code}"
+        posted = client.post(url, {**_hostile_form(record, token), "record_kind": "contact", "record_id": "1"})
+        assert posted.status_code == refused, f"POST {url} as {role}: {posted.status_code}"
+        for response in (got, posted):
+            assert mark.encode() not in response.content, f"{url} as {role} showed the message"
+        assert registry.snapshot(record) == before, f"POST {url} as {role} changed the row"
+        assert _row_counts() == counts, f"POST {url} as {role} wrote rows"
+    for away in (Client().get(url), Client().post(url)):
+        assert away.status_code == 302 and away["Location"].startswith(reverse("web:login")), f"{url} anonymous: {away.status_code}"
+    admin, _ = _signed_in(users["admin"])
+    reached = admin.get(url)
+    assert reached.status_code == 200, f"GET {url} as an administrator: {reached.status_code}"
+    assert mark.encode() in reached.content, "the administrator must see the message, or the refusals prove nothing"

@@ -158,3 +158,54 @@ def test_html_in_an_email_address_is_refused(users, api_for):
         response = api.post("contacts", {"last_name": "Mail", "emails": [{"value": email}]})
         assert response.status_code == 422, email
     assert not Contact.objects.filter(last_name="Mail").exists()
+
+
+def test_hostile_mail_is_shown_as_text_on_the_skipped_mail_pages(users):
+    """Skipped mail is whatever a stranger sent: its subject, sender, headers, text and attachment names are shown escaped."""
+    from rapport.dataops.inbound_mail import inbound_mail_file
+    from rapport.dataops.models import InboundMail
+
+    admin = users["admin"]
+    mark = registry.marker()
+    plain = "\n".join(
+        [
+            f'From: "{CORPUS[2]}" <away-{mark.lower()}@example.com>',
+            f"Subject: {mark} {CORPUS[0]} {CORPUS[6]}",
+            f"Message-ID: <{mark}@example.com>",
+            f"In-Reply-To: <{CORPUS[1]}@example.com>",
+            f"Auto-Submitted: auto-replied {CORPUS[0]}",
+            "MIME-Version: 1.0",
+            'Content-Type: multipart/mixed; boundary="b"',
+            "",
+            "--b",
+            "Content-Type: text/plain; charset=utf-8",
+            "",
+            *CORPUS,
+            "--b",
+            f'Content-Type: application/pdf; name="{CORPUS[3]}.pdf"',
+            f'Content-Disposition: attachment; filename="{CORPUS[4]}.pdf"',
+            "",
+            "%PDF-1.4",
+            "--b--",
+            "",
+        ]
+    ).encode()
+    html_only = (
+        f"From: list-{mark.lower()}@example.com\nSubject: {mark} html\nMessage-ID: <{mark}.2@example.com>\nList-Id: <x.example.com>\n"
+        f"Content-Type: text/html; charset=utf-8\n\n<p>{CORPUS[4]}</p><script>alert('xss-1')</script>{CORPUS[1]}\n"
+    ).encode()
+    for raw in (plain, html_only):
+        inbound_mail_file(actor=admin, raw=raw, via="api")
+    client = Client()
+    client.force_login(admin)
+    rows = InboundMail.objects.filter(outcome="skipped", subject__startswith=mark).order_by("id")
+    assert rows.count() == 2
+    urls = ["/mail/skipped/", "/mail/skipped/?reason=auto_reply", *(f"/mail/skipped/{row.pk}/" for row in rows)]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        _assert_escaped(url, page, admin.password)
+        assert mark in page, f"{url} must show the message, or the check proves nothing"
+    detail = client.get(f"/mail/skipped/{rows[0].pk}/").content.decode()
+    assert html.escape(CORPUS[0]) in detail, "the text must be shown, escaped"

@@ -38,7 +38,7 @@ def may_fit_churn(user: User) -> bool:
 
 def feature_labels() -> dict[str, str]:
     """The model's columns in the users' words (translated)."""
-    from rapport.analytics.churn.features import FEATURES
+    from rapport.analytics.churn.features import CHANNELS, FEATURES
 
     labels = {
         "recency_days": _("Days since the last order"),
@@ -59,6 +59,8 @@ def feature_labels() -> dict[str, str]:
         "care_calls": _("Care calls received"),
     }
     for channel in Channel:
+        if channel.value not in CHANNELS:
+            continue
         labels[f"interactions_{channel.value}"] = _("Contacts by %(channel)s") % {"channel": str(channel.label).lower()}
     assert set(labels) == set(FEATURES)
     return labels

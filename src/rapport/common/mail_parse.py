@@ -62,10 +62,12 @@ _MULTIPART = re.compile(rb"multipart/|message/rfc822", re.IGNORECASE)
 
 
 class MailRefused(ValidationFailed):
-    """The message cannot be read or breaks a bound; ``message`` says which."""
+    """The message cannot be read or breaks a bound; ``message`` says which, ``kind`` is
+    ``too_large`` or ``unparseable`` (the skipped-mail page filters by it)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, *, kind: str = "unparseable"):
         super().__init__(reason, field_errors={"file": [reason]})
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class ParsedMail:
     in_reply_to: str
     references: tuple[str, ...]
     automated: str  # why the message looks machine-sent (an auto-reply, a list, a bounce), or ""
+    automated_kind: str  # the same as a code: auto_reply, mailing_list, bounce, machine, no_sender, or ""
     attachments: tuple[MailAttachment, ...]
     notes: tuple[str, ...]  # what was repaired on the way: a charset guessed, a body cut short
 
@@ -185,7 +188,12 @@ def _header(message: Message, name: str) -> str:
     """The raw value of the first ``name`` field (encoded words left as they are)."""
     for key, value in message.raw_items():
         if key.lower() == name:
-            return str(value)
+            text = str(value)
+            if any("\udc80" <= ch <= "\udcff" for ch in text):
+                # Unencoded 8-bit bytes (RFC 6532 UTF-8, or an old client's GB18030) arrive as surrogate escapes,
+                # which clean_line would drop with the text: read them as the body's text is read.
+                text = decode_text(text.encode("utf-8", "surrogateescape"), None, [])
+            return text
     return ""
 
 
@@ -257,21 +265,24 @@ def _date(message: Message) -> datetime | None:
     return when
 
 
-def _automated(message: Message, sender: str) -> str:
+def _automated(message: Message, sender: str) -> tuple[str, str]:
+    """(kind, why) for machine-sent mail, ("", "") for a person's."""
     auto = clean_line(_header(message, "auto-submitted")).lower()
     if auto and auto != "no":
-        return f"sent automatically (Auto-Submitted: {auto[:40]})"
+        return "auto_reply", f"sent automatically (Auto-Submitted: {auto[:40]})"
     precedence = clean_line(_header(message, "precedence")).lower()
     if precedence in AUTOMATED_PRECEDENCE:
-        return f"bulk or list mail (Precedence: {precedence})"
+        return "mailing_list", f"bulk or list mail (Precedence: {precedence})"
     if _header(message, "list-id") or _header(message, "list-unsubscribe"):
-        return "mailing-list mail (List-Id or List-Unsubscribe)"
+        return "mailing_list", "mailing-list mail (List-Id or List-Unsubscribe)"
     local = sender.split("@", 1)[0].lower()
-    if local in {"mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply", "do-not-reply"}:
-        return f"sent by a machine ({local})"
+    if local in {"mailer-daemon", "postmaster"}:
+        return "bounce", f"a bounce or delivery report ({local})"
+    if local in {"noreply", "no-reply", "donotreply", "do-not-reply"}:
+        return "machine", f"sent by a machine ({local})"
     if not sender:
-        return "no valid sender address"
-    return ""
+        return "no_sender", "no valid sender address"
+    return "", ""
 
 
 class _TextOfHtml(HTMLParser):
@@ -424,7 +435,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         raise MailRefused("The message is empty.")
     limit = max_mail_bytes()
     if len(raw) > limit:
-        raise MailRefused(f"The message is larger than {limit // (1024 * 1024)} MB.")
+        raise MailRefused(f"The message is larger than {limit // (1024 * 1024)} MB.", kind="too_large")
     if b":" not in raw.split(b"\n", 1)[0]:
         raise MailRefused("This is not an email message: it does not start with a header field such as 'From:'.")
     _check_headers(raw)
@@ -442,7 +453,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         in_reply_to = _message_id(_header(message, "in-reply-to"))
         references = _references(_header(message, "references"))
         date = _date(message)
-        automated = _automated(message, sender)
+        automated_kind, automated = _automated(message, sender)
     except RecursionError:
         raise MailRefused(f"The message nests its parts more than {MAX_DEPTH} levels deep.") from None
     if not message_id:
@@ -460,6 +471,7 @@ def parse_mail(raw: bytes) -> ParsedMail:
         in_reply_to=in_reply_to,
         references=references,
         automated=automated,
+        automated_kind=automated_kind,
         attachments=attachments,
         notes=tuple(dict.fromkeys(notes)),
     )

@@ -266,6 +266,13 @@ class Channel(models.TextChoices):
     LETTER = "letter", _("Letter")
     FAX = "fax", _("Fax")
     CHAT = "chat", _("Chat")
+    # What Rapport notes itself (a contract renewed overnight): on the timeline for the record's
+    # history, but not a contact with the customer, so contact counts and churn features leave it out.
+    SYSTEM = "system", _("Automatic")
+
+
+# The channels people log a contact with the customer over.
+CONTACT_CHANNELS: tuple[str, ...] = tuple(c.value for c in Channel if c != Channel.SYSTEM)
 
 
 class Direction(models.TextChoices):

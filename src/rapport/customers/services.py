@@ -23,6 +23,7 @@ from rapport.core.models import AuditAction, Team, User
 from rapport.customers import search, selectors
 from rapport.customers.events import CustomerRecordUpdated, InteractionLogged
 from rapport.customers.models import (
+    CONTACT_CHANNELS,
     Account,
     AccountKind,
     Channel,
@@ -179,8 +180,8 @@ def interaction_log(
     and marketing write to the same timeline as sales.
     """
     errors = Errors()
-    if channel not in Channel.values:
-        errors.add("channel", f"'{channel}' is not one of: {', '.join(Channel.values)}.")
+    if channel not in CONTACT_CHANNELS:
+        errors.add("channel", f"'{channel}' is not one of: {', '.join(CONTACT_CHANNELS)}.")
     if direction not in Direction.values:
         errors.add("direction", f"'{direction}' is not one of: {', '.join(Direction.values)}.")
     subject = clean_text(subject, field="subject", max_length=255, errors=errors, required=True)
@@ -223,6 +224,32 @@ def interaction_log(
             via=via,
         )
         events.publish(InteractionLogged(interaction.pk, channel, interaction.account_id, interaction.contact_id, interaction.lead_id))
+    return interaction
+
+
+def timeline_note(*, account_id: int, subject: str, body: str = "", concerns: str = "") -> Interaction:
+    """Note on an account's timeline something Rapport did by itself (a contract renewed overnight).
+
+    No person wrote it, so no one's view of the account decides whether it is kept: a job calls
+    this, and the note shows as "Automatic" rather than as a contact with the customer.
+    """
+    with transaction.atomic():
+        interaction = Interaction.objects.create(
+            channel=Channel.SYSTEM,
+            direction=Direction.OUTBOUND,
+            subject=subject[:255],
+            body=body,
+            account_id=account_id,
+            concerns=concerns[:80],
+        )
+        audit_record(
+            actor=None,
+            action=AuditAction.CREATE,
+            record=interaction,
+            changes=diff({}, {"channel": Channel.SYSTEM.value, "subject": interaction.subject, "body": body}),
+            via="job",
+        )
+        events.publish(InteractionLogged(interaction.pk, Channel.SYSTEM.value, account_id, None, None))
     return interaction
 
 

@@ -16,12 +16,12 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from rapport.common.errors import ValidationFailed
-from rapport.common.mail_parse import max_mail_bytes
+from rapport.common.mail_parse import MAX_HEADER_BYTES, max_mail_bytes
 from rapport.common.ninja import Id
 from rapport.core.selectors import actor_of
 from rapport.customers.lead_files import MAX_BYTES
 from rapport.dataops import lead_import
-from rapport.dataops.inbound_mail import inbound_mail_file
+from rapport.dataops.inbound_mail import inbound_mail_file, inbound_mail_too_large
 from rapport.dataops.models import LeadImport
 
 router = Router(tags=["lead imports"])
@@ -204,6 +204,13 @@ class MailFiledOut(Schema):
 def file_inbound_mail(request: HttpRequest, file: File[UploadedFile]) -> Status[Any]:  # type: ignore[type-arg]
     limit = max_mail_bytes()
     if file.size is not None and file.size > limit:
-        raise ValidationFailed.for_field("file", f"The message is larger than {limit // (1024 * 1024)} MB.")
+        raise inbound_mail_too_large(actor=actor_of(request), head=file.read(MAX_HEADER_BYTES), size=file.size, via="api")
     result = inbound_mail_file(actor=actor_of(request), raw=file.read(limit + 1), via="api")
     return Status(201 if result.outcome == "filed" else 200, asdict(result))
+
+
+
+# The skipped-mail endpoints (administrators only) sit beside the filing of inbound mail.
+from rapport.dataops.skipped_mail_api import router as skipped_mail_router  # noqa: E402
+
+router.add_router("/", skipped_mail_router)

@@ -30,7 +30,10 @@ size) but their bytes are not kept: the timeline holds no files yet.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -39,11 +42,20 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from rapport.common.errors import PermissionDenied
-from rapport.common.mail_parse import ParsedMail, parse_mail
+from rapport.common.mail_parse import (
+    MAX_HEADER_BYTES,
+    MailRefused,
+    ParsedMail,
+    clean_line,
+    decode_text,
+    decode_words,
+    max_mail_bytes,
+    parse_mail,
+)
 from rapport.core.models import User
 from rapport.customers import selectors as customer_selectors
 from rapport.customers import services as customer_services
-from rapport.customers.models import Account, Channel, ContactPoint, ContactPointKind, Direction, Lead
+from rapport.customers.models import Account, Channel, Contact, ContactPoint, ContactPointKind, Direction, Interaction, Lead
 from rapport.dataops.models import InboundMail, InboundMailOutcome
 from rapport.sales.assignment import lead_route
 
@@ -161,12 +173,49 @@ def _entry(actor: User, parsed: ParsedMail, via: str, **outcome: Any) -> Inbound
     )
 
 
-def _skip(actor: User, parsed: ParsedMail, via: str, reason: str, *, keep: bool = True) -> InboundMail:
-    """The skipped message's row; kept (so it is not read again) unless someone else may still file it."""
-    entry = _entry(actor, parsed, via, outcome=InboundMailOutcome.SKIPPED, reason=reason[:300])
+def _skip(actor: User, parsed: ParsedMail, via: str, reason: str, *, raw: bytes = b"", keep: bool = True) -> InboundMail:
+    """The skipped message's row; kept (so it is not read again) unless someone else may still file it.
+    Its bytes are kept with it, so an administrator can file a message skipped wrongly."""
+    entry = _entry(
+        actor, parsed, via, outcome=InboundMailOutcome.SKIPPED, reason=reason[:300], skip_reason=parsed.automated_kind, raw=raw or None
+    )
     if keep:
         entry.save()
     return entry
+
+
+_FROM_LINE = re.compile(rb"^From:[ \t]*([^\r\n]{1,300})", re.IGNORECASE | re.MULTILINE)
+_SUBJECT_LINE = re.compile(rb"^Subject:[ \t]*([^\r\n]{1,300})", re.IGNORECASE | re.MULTILINE)
+
+
+def _head_line(pattern: re.Pattern[bytes], head: bytes) -> str:
+    """One header of a message that cannot be parsed whole, read as a single clean line ("" when absent)."""
+    found = pattern.search(head)
+    return clean_line(decode_words(decode_text(found.group(1), None, []), [])) if found else ""
+
+
+def _refused(actor: User, raw: bytes, via: str, refusal: MailRefused, *, size: int | None = None) -> None:
+    """A message that cannot be read is listed as skipped too (once per bytes), with who it seems to be from
+    and its subject when its head says (the page shows "(no subject)" otherwise)."""
+    head = raw[:MAX_HEADER_BYTES]
+    sender = parseaddr(_head_line(_FROM_LINE, head))[1][:254]
+    digest = hashlib.sha256(raw)
+    if size is not None:
+        digest.update(f"/{size}".encode())  # only the head was read: the head and the size say which message
+    key = f"sha256-{digest.hexdigest()}@rapport.invalid"
+    InboundMail.objects.get_or_create(
+        message_id=key,
+        defaults={
+            "thread_id": key,
+            "sender": sender,
+            "subject": _head_line(_SUBJECT_LINE, head)[:255],
+            "received_via": via,
+            "received_by": actor,
+            "outcome": InboundMailOutcome.SKIPPED,
+            "skip_reason": refusal.kind,
+            "reason": f"Not filed: {refusal}"[:300],
+        },
+    )
 
 
 def _new_lead(actor: User, parsed: ParsedMail, via: str) -> Lead:
@@ -180,10 +229,10 @@ def _new_lead(actor: User, parsed: ParsedMail, via: str) -> Lead:
     return lead
 
 
-def _file(actor: User, parsed: ParsedMail, via: str) -> tuple[InboundMail, bool]:
+def _file(actor: User, parsed: ParsedMail, via: str, raw: bytes) -> tuple[InboundMail, bool]:
     """Write the message's rows in one transaction; returns its bookkeeping row and whether a lead was made."""
     if parsed.automated:
-        return _skip(actor, parsed, via, f"Not filed: {parsed.automated}."), False
+        return _skip(actor, parsed, via, f"Not filed: {parsed.automated}.", raw=raw), False
     customer = customer_selectors.customer_by_email_for_user(user=actor, address=parsed.sender)
     if customer is None:
         customer = _customer_of_thread(actor, parsed)
@@ -194,8 +243,16 @@ def _file(actor: User, parsed: ParsedMail, via: str) -> tuple[InboundMail, bool]
                 actor, parsed, via, f"Not filed: {parsed.sender} belongs to a record {actor.username} may not see.", keep=False
             ), False
         customer = created_lead = _new_lead(actor, parsed, via)
+    interaction = interaction_of_mail(actor=actor, parsed=parsed, customer=customer, via=via)
+    entry = _entry(actor, parsed, via, outcome=InboundMailOutcome.FILED, interaction=interaction, created_lead=created_lead)
+    entry.save()
+    return entry, created_lead is not None
+
+
+def interaction_of_mail(*, actor: User, parsed: ParsedMail, customer: Contact | Lead | Account, via: str) -> Interaction:
+    """The inbound email interaction on ``customer``'s timeline (the one way mail reaches a timeline)."""
     kind = customer._meta.model_name
-    interaction = customer_services.interaction_log(
+    return customer_services.interaction_log(
         actor=actor,
         channel=Channel.EMAIL,
         direction=Direction.INBOUND,
@@ -207,22 +264,32 @@ def _file(actor: User, parsed: ParsedMail, via: str) -> tuple[InboundMail, bool]
         lead_id=customer.pk if kind == "lead" else None,
         via=via,
     )
-    entry = _entry(actor, parsed, via, outcome=InboundMailOutcome.FILED, interaction=interaction, created_lead=created_lead)
-    entry.save()
-    return entry, created_lead is not None
+
+
+def inbound_mail_too_large(*, actor: User, head: bytes, size: int, via: str) -> MailRefused:
+    """A message over ``RAPPORT_MAX_MAIL_BYTES`` that a door refused before reading it all: listed as
+    skipped (from its head, where the sender is) and returned as the refusal to raise."""
+    limit = max_mail_bytes()
+    refusal = MailRefused(f"The message is larger than {limit // (1024 * 1024)} MB.", kind="too_large")
+    _refused(actor, head[:MAX_HEADER_BYTES], via, refusal, size=size)
+    return refusal
 
 
 def inbound_mail_file(*, actor: User, raw: bytes, via: str) -> MailFiled:
     """File one RFC 5322 message for ``actor``; ``MailRefused`` (422 on ``file``) when it cannot be read."""
     if not actor.is_active:
         raise PermissionDenied("An inactive user files nothing.")
-    parsed = parse_mail(raw)
+    try:
+        parsed = parse_mail(raw)
+    except MailRefused as refusal:
+        _refused(actor, raw, via, refusal)
+        raise
     existing = InboundMail.objects.filter(message_id=parsed.message_id).first()
     if existing is not None:
         return _filed(existing, actor, "duplicate", parsed)
     try:
         with transaction.atomic():
-            entry, created_lead = _file(actor, parsed, via)
+            entry, created_lead = _file(actor, parsed, via, raw)
     except IntegrityError:
         # Another delivery of the same message committed first: it is filed once, by that one.
         existing = InboundMail.objects.filter(message_id=parsed.message_id).first()

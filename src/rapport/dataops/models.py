@@ -118,6 +118,18 @@ class InboundMailOutcome(models.TextChoices):
     SKIPPED = "skipped", _("Skipped")
 
 
+class InboundMailSkip(models.TextChoices):
+    """Why a message was not filed, as a code the skipped-mail page filters by."""
+
+    AUTO_REPLY = "auto_reply", _("Auto-reply")
+    MAILING_LIST = "mailing_list", _("Mailing list or bulk mail")
+    BOUNCE = "bounce", _("Bounce or delivery report")
+    MACHINE = "machine", _("Sent by a machine (no-reply)")
+    NO_SENDER = "no_sender", _("No valid sender")
+    TOO_LARGE = "too_large", _("Too large")
+    UNPARSEABLE = "unparseable", _("Could not be read")
+
+
 class InboundMail(models.Model):
     """One inbound email, by its Message-ID: the key that makes filing it twice a no-op.
 
@@ -137,6 +149,10 @@ class InboundMail(models.Model):
     received_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     outcome = models.CharField(max_length=10, choices=InboundMailOutcome.choices)
     reason = models.CharField(max_length=300, blank=True)
+    skip_reason = models.CharField(max_length=20, choices=InboundMailSkip.choices, blank=True)
+    # The message as received while it is skipped and readable, so an administrator can still file it
+    # (bounded by RAPPORT_MAX_MAIL_BYTES); dropped once it is filed.
+    raw = models.BinaryField(null=True, blank=True, editable=False)
     interaction = models.ForeignKey("customers.Interaction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_lead = models.ForeignKey("customers.Lead", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # [{filename, kind, size, kept, reason}]: what came attached and what became of it.
@@ -144,6 +160,13 @@ class InboundMail(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        indexes = [
+            # The skipped-mail page: newest first, all of them or one reason (keyset on received_at, id).
+            models.Index(fields=["-received_at", "-id"], condition=models.Q(outcome="skipped"), name="inbound_mail_skipped"),
+            models.Index(
+                fields=["skip_reason", "-received_at", "-id"], condition=models.Q(outcome="skipped"), name="inbound_mail_skipped_reason"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.message_id

@@ -13,22 +13,19 @@ system, via "job") and on the account's timeline.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from rapport.common.concurrency import save_if_version
-from rapport.common.errors import RapportError
 from rapport.core.audit import audit_record, diff
 from rapport.core.models import AuditAction
-from rapport.customers.models import Channel, Direction
-from rapport.customers.services import interaction_log
+from rapport.customers.services import timeline_note
 from rapport.sales.contracts import AUDITED
 from rapport.sales.order_models import Contract, ContractStatus
 
-logger = logging.getLogger(__name__)
 BATCH = 5000
 
 
@@ -49,20 +46,7 @@ def _next_terms(contract: Contract, today: dt.date) -> tuple[dt.date, dt.date]:
 
 
 def _on_timeline(contract: Contract, subject: str, body: str) -> None:
-    try:
-        with transaction.atomic():
-            interaction_log(
-                actor=contract.owner,
-                channel=Channel.WEB,
-                direction=Direction.OUTBOUND,
-                subject=subject[:255],
-                body=body,
-                account_id=contract.account_id,
-                concerns=f"sales.contract:{contract.pk}",
-                via="job",
-            )
-    except RapportError as exc:  # the owner no longer sees the account: the audit log still has it
-        logger.warning("Contract %s rolled over without a timeline entry: %s", contract.pk, exc.message)
+    timeline_note(account_id=contract.account_id, subject=subject, body=body, concerns=f"sales.contract:{contract.pk}")
 
 
 def contract_roll_over(*, contract_id: int, today: dt.date) -> str | None:
@@ -81,13 +65,21 @@ def contract_roll_over(*, contract_id: int, today: dt.date) -> str | None:
             start, end = _next_terms(contract, today)
             save_if_version(contract, expected_version=contract.version, fields={"start_date": start, "end_date": end})
             outcome = "renewed"
-            subject = f"Contract {contract.title} renewed automatically: {start.isoformat()} to {end.isoformat()}"
-            body = f"Renewal terms: {contract.renewal_terms or '-'}"
         else:
             save_if_version(contract, expected_version=contract.version, fields={"status": ContractStatus.ENDED})
             outcome = "ended"
-            subject = f"Contract {contract.title} expired on {contract.end_date.isoformat()}"
-            body = "It does not renew automatically; renew it from the contract page to continue."
+        # The note is stored as text: written in the owner's language, the one the account's team reads.
+        with translation.override(contract.owner.language or None):
+            if outcome == "renewed":
+                subject = gettext("Contract %(title)s renewed automatically: %(start)s to %(end)s") % {
+                    "title": contract.title,
+                    "start": contract.start_date.isoformat(),
+                    "end": contract.end_date.isoformat(),
+                }
+                body = gettext("Renewal terms: %(terms)s") % {"terms": contract.renewal_terms or "-"}
+            else:
+                subject = gettext("Contract %(title)s expired on %(date)s") % {"title": contract.title, "date": contract.end_date.isoformat()}
+                body = gettext("It does not renew automatically; renew it from the contract page to continue.")
         after = {name: getattr(contract, name) for name in AUDITED}
         audit_record(actor=None, action=AuditAction.UPDATE, record=contract, changes=diff(before, after), via="job")
         _on_timeline(contract, subject, body)

@@ -22,6 +22,7 @@ from rapport.common.errors import ValidationFailed
 from rapport.core import selectors as core_selectors
 from rapport.core.models import Role, User
 from rapport.customers.models import (
+    CONTACT_CHANNELS,
     Account,
     AccountKind,
     Channel,
@@ -266,7 +267,9 @@ class RecordForm(forms.Form):
 class InteractionForm(forms.Form):
     """Log a call, email or meeting on a customer's timeline."""
 
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[(v, label) for v, label in Channel.choices if v in CONTACT_CHANNELS], initial=Channel.PHONE
+    )
     direction = forms.ChoiceField(label=_("Direction"), choices=Direction.choices, initial=Direction.OUTBOUND)
     subject = forms.CharField(label=_("Subject"), required=False)
     body = forms.CharField(label=_("Details"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -57,6 +57,11 @@ FIXED = (
     gettext_noop("Only the person who uploaded the file confirms its import."),
     gettext_noop("Your role may read leads but not import them."),
     gettext_noop("The last card has no END:VCARD."),
+    # Skipped inbound mail (dataops.skipped_mail)
+    gettext_noop("Choose the contact, lead or account to file it on."),
+    gettext_noop("Choose one record: a contact, a lead or an account."),
+    gettext_noop("This message has been filed already."),
+    gettext_noop("This message could not be read, so there is nothing to file."),
     # core.passwords and core.two_factor
     gettext_noop("Your current password is not right."),
     gettext_noop("Choose a password different from the current one."),
@@ -82,6 +87,9 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         gettext_noop("At most %(limit)s characters (this has %(length)s)."),
     ),
     (re.compile(r"No such record: (?P<value>\d+)\."), gettext_noop("No such record: %(value)s.")),
+    (re.compile(r"No such contact: (?P<value>\d+)\."), gettext_noop("No such contact: %(value)s.")),
+    (re.compile(r"No such lead: (?P<value>\d+)\."), gettext_noop("No such lead: %(value)s.")),
+    (re.compile(r"No such account: (?P<value>\d+)\."), gettext_noop("No such account: %(value)s.")),
     (
         re.compile(r"Column “(?P<value>.*)” is not a lead field and is not imported\."),
         gettext_noop("Column “%(value)s” is not a lead field and is not imported."),

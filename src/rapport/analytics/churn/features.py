@@ -18,10 +18,10 @@ import ibis
 
 from rapport.analytics.engine import Warehouse
 from rapport.analytics.rfm import purchases
-from rapport.customers.models import Channel
+from rapport.customers.models import CONTACT_CHANNELS
 
 ACTIVE_DAYS = 365
-CHANNELS: tuple[str, ...] = tuple(Channel.values)
+CHANNELS: tuple[str, ...] = CONTACT_CHANNELS  # Rapport's own notes are no contact with the customer
 # The order of the model's columns; names are also the keys of the importance table and its labels.
 FEATURES: tuple[str, ...] = (
     "recency_days",

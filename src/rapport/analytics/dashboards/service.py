@@ -61,7 +61,8 @@ def service_dashboard(*, user: User, period: Period) -> Dashboard:
             else _("Shown with the whole base's figures after a churn run"),
         ),
     ]
-    channels = [c for c in Channel if by_channel.get((c.value, Direction.INBOUND)) or by_channel.get((c.value, Direction.OUTBOUND))]
+    contacted = [c for c in Channel if c != Channel.SYSTEM]
+    channels = [c for c in contacted if by_channel.get((c.value, Direction.INBOUND)) or by_channel.get((c.value, Direction.OUTBOUND))]
     keys = [f"{m:%Y-%m}" for m in period.months()]
     board.charts = [
         Chart(

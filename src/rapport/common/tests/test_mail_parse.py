@@ -36,6 +36,14 @@ def test_utf8_encoded_words_and_threading_headers():
     assert parsed.in_reply_to == parsed.references[0] == "20261116093000.12345@suzhou-pumps.example.cn"
 
 
+def test_headers_in_raw_utf8_or_gb18030_are_read():
+    """Mail sent with SMTPUTF8 (or by an old client) puts Chinese in the headers unencoded: it is kept, not dropped."""
+    for charset in ("utf-8", "gb18030"):
+        raw = "From: 李娜 <li.na@example.cn>\nSubject: Re: 逆变器报价\nMessage-ID: <u8@example.cn>\n\n你好\n".encode(charset)
+        parsed = parse_mail(raw)
+        assert (parsed.sender_name, parsed.sender, parsed.subject) == ("李娜", "li.na@example.cn", "Re: 逆变器报价"), charset
+
+
 def test_html_is_never_kept_only_its_text():
     parsed = parse_mail((SAMPLES / "new_sender_html.eml").read_bytes())
     assert parsed.body == "Hello\n\nWe need 200 inverters by March.\n\nour catalogue"
@@ -46,7 +54,7 @@ def test_machine_sent_mail_is_recognised():
     assert parse_mail((SAMPLES / "auto_reply.eml").read_bytes()).automated == "sent automatically (Auto-Submitted: auto-replied)"
     assert parse_mail(message(BASIC + "\nPrecedence: bulk")).automated == "bulk or list mail (Precedence: bulk)"
     assert parse_mail(message(BASIC + "\nList-Id: <news.example.cn>")).automated.startswith("mailing-list")
-    assert parse_mail(message("From: MAILER-DAEMON@example.cn\nSubject: Undelivered")).automated == "sent by a machine (mailer-daemon)"
+    assert parse_mail(message("From: MAILER-DAEMON@example.cn\nSubject: Undelivered")).automated == "a bounce or delivery report (mailer-daemon)"
     assert parse_mail(message("From: not an address\nSubject: hi")).automated == "no valid sender address"
 
 

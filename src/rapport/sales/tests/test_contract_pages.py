@@ -291,6 +291,8 @@ def test_a_chinese_user_reads_the_contract_pages_refusals_in_chinese(users, clie
     ended = client.post(reverse("sales:contract_terminate", args=[contract.pk]), {"version": 1})
     assert ended.status_code == 409 and "该合同已到期结束，无需再终止。" in _text(ended)
     assert "This contract has ended" not in _text(ended)
+    page = _text(client.get(reverse("sales:contract_detail", args=[contract.pk])))
+    assert "编号" in page and "数字" not in page  # a document number, not a numeric value
 
 
 def test_the_return_list_pages_within_its_query_budget(users, client_for, catalogue, account, django_assert_max_num_queries):

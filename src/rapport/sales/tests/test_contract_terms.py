@@ -85,3 +85,43 @@ def test_the_daily_job_is_scheduled_and_runs_the_roll_over(make_contract):
     assert roll_over_contracts.call() == {"renewed": 0, "ended": 1}
     assert roll_over_contracts.call() == {"renewed": 0, "ended": 0}
     assert _state(lease)[0] == "ended"
+
+
+def test_roll_over_notes_are_automatic_in_the_owners_language_and_kept_when_the_owner_lost_the_account(users, make_contract):
+    owner = users["north_rep"]
+    owner.language = "zh-hans"
+    owner.save(update_fields=["language"])
+    lease = make_contract("办公设备租赁", start="2024-12-24", end="2026-10-24", status="active")
+    # The account moves to another team: its old owner no longer sees it, the note is still written.
+    lease.account.__class__.objects.filter(pk=lease.account_id).update(owner=users["south_rep"], team=users["south_rep"].team)
+    assert contracts_roll_over(today=TODAY) == RollOver(renewed=0, ended=1)
+    note = Interaction.objects.get(concerns=f"sales.contract:{lease.pk}")
+    assert (note.channel, note.user_id, note.get_channel_display()) == ("system", None, "Automatic")
+    assert note.subject == "合同 办公设备租赁 已于 2026-10-24 到期"
+    assert "不会自动续约" in note.body
+    assert AuditEntry.objects.filter(record_type="customers.interaction", record_id=note.pk, actor=None, via="job").exists()
+
+
+def test_people_cannot_log_an_automatic_note(users, api_for, make_account):
+    account = make_account(users["north_rep"], "华星上海")
+    response = api_for(users["north_rep"]).post("interactions", {"channel": "system", "subject": "Forged", "account_id": account.pk})
+    assert response.status_code == 422
+    assert "channel" in response.json()["errors"]
+    assert not Interaction.objects.exists()
+
+
+def test_the_migration_moves_old_roll_over_notes_to_the_automatic_channel(users, make_contract):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("rapport.customers.migrations.0012_interaction_channel_system")
+    lease = make_contract("Lease", start="2024-12-24", end="2026-10-24", status="active")
+    common = {"account_id": lease.account_id, "direction": "outbound", "user": users["north_rep"]}
+    old = Interaction.objects.create(channel="web", subject="Contract Lease expired on 2026-10-24", concerns=f"sales.contract:{lease.pk}", **common)
+    call = Interaction.objects.create(channel="web", subject="Called about the renewal", concerns=f"sales.contract:{lease.pk}", **common)
+    migration.notes_to_system(apps, None)
+    old.refresh_from_db()
+    call.refresh_from_db()
+    assert (old.channel, old.user_id) == ("system", None)
+    assert (call.channel, call.user_id) == ("web", users["north_rep"].pk)

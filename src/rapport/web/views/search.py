@@ -31,11 +31,11 @@ def search_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def pick(request: HttpRequest, kind: str) -> HttpResponse:
-    """Options for a form's record picker (an account for a contact, a parent for an account)."""
+    """Options for a form's record picker (an account for a contact, a parent for an account, the record to file mail on)."""
     if kind not in KINDS:
         raise Http404(kind)
     user = core_selectors.actor_of(request)
     # The picker's text box is named after its field (account_id_label): take whichever was sent.
     query = str(next((v for k, v in request.GET.items() if k == "pick_q" or k.endswith("_label")), "")).strip()
     rows = selectors.global_search(user=user, query=query, limit=8)[KINDS[kind].plural_key] if query else []
-    return render(request, "web/search/_pick.html", {"rows": rows, "query": query})
+    return render(request, "web/search/_pick.html", {"rows": rows, "query": query, "kind": kind})
