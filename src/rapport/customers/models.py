@@ -529,3 +529,6 @@ class CustomerProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"profile of account {self.account_id}"
+
+
+from rapport.customers.attachment_models import InteractionAttachment  # noqa: E402, F401

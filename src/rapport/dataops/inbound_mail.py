@@ -24,8 +24,10 @@ hostile input refused with a reason), then:
 Each Message-ID is filed once (a message without one is keyed by a digest of
 its bytes): the interaction, the new lead and the ``InboundMail`` row commit
 together, so a run interrupted half-way and started again files nothing twice.
-Attachments are listed on the interaction (name, type judged by content,
-size) but their bytes are not kept: the timeline holds no files yet.
+Attachments are kept with the interaction by the upload rules every file
+follows (``customers.attachments``: type judged by content, size bounded,
+names sanitised, archives checked); one those rules refuse is listed on the
+interaction with the reason, and the message is filed all the same.
 """
 
 from __future__ import annotations
@@ -55,11 +57,21 @@ from rapport.common.mail_parse import (
 from rapport.core.models import User
 from rapport.customers import selectors as customer_selectors
 from rapport.customers import services as customer_services
-from rapport.customers.models import Account, Channel, Contact, ContactPoint, ContactPointKind, Direction, Interaction, Lead
+from rapport.customers.attachments import interaction_attachments_discard, interaction_attachments_store
+from rapport.customers.models import (
+    Account,
+    Channel,
+    Contact,
+    ContactPoint,
+    ContactPointKind,
+    Direction,
+    Interaction,
+    InteractionAttachment,
+    Lead,
+)
 from rapport.dataops.models import InboundMail, InboundMailOutcome
 from rapport.sales.assignment import lead_route
 
-ATTACHMENTS_NOT_KEPT = "not kept: the timeline holds no files yet"
 BODY_ROOM = 100_000  # interaction_log's bound on the body
 
 
@@ -114,23 +126,25 @@ def _known_elsewhere(address: str) -> bool:
     )
 
 
-def _attachments(parsed: ParsedMail) -> list[dict[str, Any]]:
+def mail_attachments_summary(parsed: ParsedMail, kept: list[InteractionAttachment] | None = None) -> list[dict[str, Any]]:
+    """What came attached and what became of it (the rows stored with the interaction, when it was filed)."""
+    rows: list[InteractionAttachment | None] = list(kept) if kept is not None else [None] * len(parsed.attachments)
     return [
-        {"filename": a.filename, "kind": a.kind, "size": a.size, "kept": False, "reason": ATTACHMENTS_NOT_KEPT} for a in parsed.attachments
+        {
+            "filename": row.filename if row else a.filename,
+            "kind": a.kind,
+            "size": a.size,
+            "kept": bool(row and row.kept),
+            "reason": (row.refused if row else "The message was not filed.") if not (row and row.kept) else "",
+        }
+        for a, row in zip(parsed.attachments, rows, strict=True)
     ]
 
 
-def _size(size: int) -> str:
-    return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"
-
-
 def _body(parsed: ParsedMail) -> str:
-    """What the timeline shows: who wrote, the text, then what was attached and what was repaired."""
+    """What the timeline shows: who wrote, the text, then what was repaired (the attachments are listed beside it)."""
     who = f"{parsed.sender_name} <{parsed.sender}>" if parsed.sender_name else parsed.sender
     tail = ""
-    if parsed.attachments:
-        listed = "\n".join(f"- {a.filename} ({a.kind}, {_size(a.size)})" for a in parsed.attachments)
-        tail += f"\n\nAttachments ({ATTACHMENTS_NOT_KEPT}):\n{listed}"
     if parsed.notes:
         tail += "\n\n" + "\n".join(f"Note: {note}" for note in parsed.notes)
     head = f"From: {who}\n\n"
@@ -158,7 +172,7 @@ def _filed(entry: InboundMail, actor: User, outcome: str, parsed: ParsedMail, cr
     )
 
 
-def _entry(actor: User, parsed: ParsedMail, via: str, **outcome: Any) -> InboundMail:
+def _entry(actor: User, parsed: ParsedMail, via: str, kept: list[InteractionAttachment] | None = None, **outcome: Any) -> InboundMail:
     """The message's bookkeeping row, not yet saved."""
     return InboundMail(
         message_id=parsed.message_id,
@@ -168,7 +182,7 @@ def _entry(actor: User, parsed: ParsedMail, via: str, **outcome: Any) -> Inbound
         subject=parsed.subject,
         received_via=via,
         received_by=actor,
-        attachments=_attachments(parsed),
+        attachments=mail_attachments_summary(parsed, kept),
         **outcome,
     )
 
@@ -243,16 +257,23 @@ def _file(actor: User, parsed: ParsedMail, via: str, raw: bytes) -> tuple[Inboun
                 actor, parsed, via, f"Not filed: {parsed.sender} belongs to a record {actor.username} may not see.", keep=False
             ), False
         customer = created_lead = _new_lead(actor, parsed, via)
-    interaction = interaction_of_mail(actor=actor, parsed=parsed, customer=customer, via=via)
-    entry = _entry(actor, parsed, via, outcome=InboundMailOutcome.FILED, interaction=interaction, created_lead=created_lead)
-    entry.save()
+    interaction, kept = interaction_of_mail(actor=actor, parsed=parsed, customer=customer, via=via)
+    try:
+        entry = _entry(actor, parsed, via, kept, outcome=InboundMailOutcome.FILED, interaction=interaction, created_lead=created_lead)
+        entry.save()
+    except Exception:
+        interaction_attachments_discard(attachments=kept)
+        raise
     return entry, created_lead is not None
 
 
-def interaction_of_mail(*, actor: User, parsed: ParsedMail, customer: Contact | Lead | Account, via: str) -> Interaction:
-    """The inbound email interaction on ``customer``'s timeline (the one way mail reaches a timeline)."""
+def interaction_of_mail(
+    *, actor: User, parsed: ParsedMail, customer: Contact | Lead | Account, via: str
+) -> tuple[Interaction, list[InteractionAttachment]]:
+    """The inbound email interaction on ``customer``'s timeline (the one way mail reaches a timeline), with its
+    attachments kept or listed as refused. A caller whose transaction fails after this discards the attachments."""
     kind = customer._meta.model_name
-    return customer_services.interaction_log(
+    interaction = customer_services.interaction_log(
         actor=actor,
         channel=Channel.EMAIL,
         direction=Direction.INBOUND,
@@ -264,6 +285,9 @@ def interaction_of_mail(*, actor: User, parsed: ParsedMail, customer: Contact | 
         lead_id=customer.pk if kind == "lead" else None,
         via=via,
     )
+    files = [(a.filename, a.payload) for a in parsed.attachments]
+    kept = interaction_attachments_store(actor=actor, interaction=interaction, files=files, via=via) if files else []
+    return interaction, kept
 
 
 def inbound_mail_too_large(*, actor: User, head: bytes, size: int, via: str) -> MailRefused:
