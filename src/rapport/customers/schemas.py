@@ -246,6 +246,8 @@ class InteractionOut(Schema):
     lead_id: int | None
     concerns: str
     created_at: datetime
+    message_id: str = Field(description="An email's Message-ID (without angle brackets), sent or received; empty for other channels")
+    in_reply_to_id: int | None = Field(description="The interaction whose email this one answers (its In-Reply-To or References)")
     attachments: list[InteractionAttachmentOut] = Field(description="Files that came with it (an email's attachments)")
 
     @staticmethod

@@ -157,8 +157,9 @@ def interaction_list_for_user(*, user: User) -> QuerySet[Interaction]:
 
 
 def interactions_as_shown(queryset: QuerySet[Interaction]) -> QuerySet[Interaction]:
-    """What a timeline entry shows besides its own fields (its attachments), read with the page instead of per entry."""
-    return queryset.prefetch_related("attachments")
+    """What a timeline entry shows besides its own fields (its attachments, the email it answers), read with the
+    page instead of per entry."""
+    return queryset.select_related("in_reply_to").prefetch_related("attachments")
 
 
 def interaction_get_for_user(*, user: User, interaction_id: int) -> Interaction:

@@ -7,9 +7,15 @@ hostile input refused with a reason), then:
   filing user sees, matched case-insensitively): the message becomes an
   inbound email interaction on that record's timeline (a contact's also
   shows on its account's).
-- **A reply in a known conversation** (its References or In-Reply-To name a
-  message already filed) from an address we do not know (a colleague of the
-  customer answering): it joins the conversation's customer.
+- **A reply** (its In-Reply-To or References name the Message-ID of an email
+  on the timeline, one we sent, a quote say, or one filed here): it is filed
+  on the same records as the message it answers, whoever sent it (the
+  customer writing from a new address, a colleague answering for them), and
+  linked to it ("reply to ..." on the timeline). This comes before the
+  sender's address: the conversation says which customer it is about.
+- **A reply in a known conversation** whose message it answers is not on the
+  timeline (only its thread's first message is): it joins the customer of
+  the conversation's latest filed message.
 - **Unknown sender**: a new lead (source "Email", routed by the assignment
   rules like any other lead, its owner gets the follow-up to-do) with the
   message on its timeline. A CRM user expects a person who writes in for the
@@ -46,6 +52,7 @@ from django.utils import timezone
 from rapport.common.errors import PermissionDenied
 from rapport.common.mail_parse import (
     MAX_HEADER_BYTES,
+    MAX_REFERENCES,
     MailRefused,
     ParsedMail,
     clean_line,
@@ -112,8 +119,24 @@ def _customer_of_thread(actor: User, parsed: ParsedMail) -> Account | Any | None
     for interaction_id in earlier[:5]:
         found = customer_selectors.interaction_list_for_user(user=actor).filter(pk=interaction_id).first()
         if found is not None:
-            return found.contact or found.lead or found.account
+            return customer_of(found)
     return None
+
+
+def mail_answers(*, actor: User, parsed: ParsedMail) -> Interaction | None:
+    """The interaction ``actor`` sees whose email this message answers: In-Reply-To first, then References
+    from the newest back (a reply names its parent last)."""
+    ids = list(dict.fromkeys(i for i in (parsed.in_reply_to, *reversed(parsed.references)) if i and i != parsed.message_id))
+    if not ids:
+        return None
+    candidates = customer_selectors.interaction_list_for_user(user=actor).filter(message_id__in=ids).order_by("occurred_at", "id")
+    found = {interaction.message_id: interaction for interaction in candidates[: 2 * MAX_REFERENCES]}
+    return next((found[i] for i in ids if i in found), None)
+
+
+def customer_of(interaction: Interaction) -> Contact | Lead | Account | None:
+    """The record an interaction is filed on (a contact's interaction also shows on its account's timeline)."""
+    return interaction.contact or interaction.lead or interaction.account
 
 
 def _known_elsewhere(address: str) -> bool:
@@ -247,7 +270,10 @@ def _file(actor: User, parsed: ParsedMail, via: str, raw: bytes) -> tuple[Inboun
     """Write the message's rows in one transaction; returns its bookkeeping row and whether a lead was made."""
     if parsed.automated:
         return _skip(actor, parsed, via, f"Not filed: {parsed.automated}.", raw=raw), False
-    customer = customer_selectors.customer_by_email_for_user(user=actor, address=parsed.sender)
+    answers = mail_answers(actor=actor, parsed=parsed)
+    customer = customer_of(answers) if answers else None
+    if customer is None:
+        customer = customer_selectors.customer_by_email_for_user(user=actor, address=parsed.sender)
     if customer is None:
         customer = _customer_of_thread(actor, parsed)
     created_lead = None
@@ -257,7 +283,7 @@ def _file(actor: User, parsed: ParsedMail, via: str, raw: bytes) -> tuple[Inboun
                 actor, parsed, via, f"Not filed: {parsed.sender} belongs to a record {actor.username} may not see.", keep=False
             ), False
         customer = created_lead = _new_lead(actor, parsed, via)
-    interaction, kept = interaction_of_mail(actor=actor, parsed=parsed, customer=customer, via=via)
+    interaction, kept = interaction_of_mail(actor=actor, parsed=parsed, customer=customer, via=via, answers=answers)
     try:
         entry = _entry(actor, parsed, via, kept, outcome=InboundMailOutcome.FILED, interaction=interaction, created_lead=created_lead)
         entry.save()
@@ -268,10 +294,11 @@ def _file(actor: User, parsed: ParsedMail, via: str, raw: bytes) -> tuple[Inboun
 
 
 def interaction_of_mail(
-    *, actor: User, parsed: ParsedMail, customer: Contact | Lead | Account, via: str
+    *, actor: User, parsed: ParsedMail, customer: Contact | Lead | Account, via: str, answers: Interaction | None = None
 ) -> tuple[Interaction, list[InteractionAttachment]]:
     """The inbound email interaction on ``customer``'s timeline (the one way mail reaches a timeline), with its
-    attachments kept or listed as refused. A caller whose transaction fails after this discards the attachments."""
+    Message-ID, the interaction it ``answers`` and its attachments kept or listed as refused. A caller whose
+    transaction fails after this discards the attachments."""
     kind = customer._meta.model_name
     interaction = customer_services.interaction_log(
         actor=actor,
@@ -283,6 +310,8 @@ def interaction_of_mail(
         account_id=customer.pk if kind == "account" else None,
         contact_id=customer.pk if kind == "contact" else None,
         lead_id=customer.pk if kind == "lead" else None,
+        message_id=parsed.message_id,
+        in_reply_to_id=answers.pk if answers else None,
         via=via,
     )
     files = [(a.filename, a.payload) for a in parsed.attachments]

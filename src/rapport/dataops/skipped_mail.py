@@ -23,7 +23,7 @@ from rapport.core.models import AuditAction, User
 from rapport.customers import selectors as customer_selectors
 from rapport.customers.attachments import interaction_attachments_discard
 from rapport.customers.models import Account, Contact, Interaction, Lead
-from rapport.dataops.inbound_mail import interaction_of_mail, mail_attachments_summary
+from rapport.dataops.inbound_mail import customer_of, interaction_of_mail, mail_answers, mail_attachments_summary
 from rapport.dataops.models import InboundMail, InboundMailOutcome, InboundMailSkip
 
 # The fields that may name the record, in the order a message is looked for on arrival.
@@ -109,7 +109,10 @@ def skipped_mail_file(
             # Nothing the request could change: the message's state is in the way, as with one filed already.
             raise Conflict("This message could not be read, so there is nothing to file.")
         parsed = parse_mail(bytes(entry.raw))
-        interaction, kept = interaction_of_mail(actor=actor, parsed=parsed, customer=record, via=via)
+        answers = mail_answers(actor=actor, parsed=parsed)
+        if answers is not None and customer_of(answers) != record:
+            answers = None  # filed elsewhere than the message it answers: not shown as a reply to it
+        interaction, kept = interaction_of_mail(actor=actor, parsed=parsed, customer=record, via=via, answers=answers)
         try:
             _mark_filed(actor, entry, interaction, str(record._meta.model_name), mail_attachments_summary(parsed, kept), via)
         except Exception:
