@@ -56,6 +56,15 @@ def _interaction(owner: Any, mark: str) -> Model:
     return interaction_log(actor=owner, channel="phone", subject=f"Call {mark}", contact_id=contact.pk)
 
 
+def _interaction_attachment(owner: Any, mark: str) -> Model:
+    """A PDF that came with an email on the owner's contact, kept by the upload rules."""
+    from rapport.customers.attachments import interaction_attachments_store
+
+    pdf = b"%PDF-1.4\n" + mark.encode() + b"\n%%EOF\n"
+    interaction = _interaction(owner, mark)
+    return interaction_attachments_store(actor=owner, interaction=interaction, files=[(f"offer {mark}.pdf", pdf)])[0]  # type: ignore[arg-type]
+
+
 def _token(owner: Any, mark: str) -> Model:
     from rapport.core.services import token_issue
 
@@ -214,6 +223,7 @@ OWNED: dict[str, Owned] = {
     "/api/v1/contacts/{record_id}": Owned(_contact),
     "/api/v1/leads/{record_id}": Owned(_lead),
     "/api/v1/interactions/{interaction_id}": Owned(_interaction),
+    "/api/v1/interaction-attachments/{attachment_id}": Owned(_interaction_attachment),
     "/api/v1/contacts/{contact_id}/consent": Owned(_contact),
     "/api/v1/leads/{lead_id}/consent": Owned(_lead),
     "/api/v1/leads/{lead_id}/convert": Owned(_lead),

@@ -209,3 +209,48 @@ def test_hostile_mail_is_shown_as_text_on_the_skipped_mail_pages(users):
         assert mark in page, f"{url} must show the message, or the check proves nothing"
     detail = client.get(f"/mail/skipped/{rows[0].pk}/").content.decode()
     assert html.escape(CORPUS[0]) in detail, "the text must be shown, escaped"
+
+
+def test_hostile_attachment_names_and_replied_subjects_are_shown_as_text_on_the_timeline(users, api_for):
+    """An email's attachments are named by whoever sent it: kept or refused, the names are escaped on every timeline,
+    and so is the subject a reply's "Reply to" link shows."""
+    from email.message import EmailMessage
+
+    from rapport.customers.services import contact_create
+    from rapport.dataops.inbound_mail import inbound_mail_file
+
+    owner = users["north_rep"]
+    mark = registry.marker()
+    contact = contact_create(actor=owner, data={"last_name": f"Mail {mark}", "emails": [{"value": f"buyer-{mark.lower()}@example.com"}]})
+    message = EmailMessage()
+    message["From"] = f"buyer-{mark.lower()}@example.com"
+    message["Subject"] = f"Files {mark} {CORPUS[0]}"
+    message["Message-ID"] = f"<files-{mark}@example.com>"
+    message.set_content("See attached.")
+    # Names without a slash: the upload rules keep only a name's last path component.
+    named = [(f"{CORPUS[1]}.pdf", b"%PDF-1.4\n%%EOF\n"), (f"{CORPUS[2]}.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40)]
+    for name, data in [*named, (f"{CORPUS[5]}.pdf", b"MZ\x90\x00" + b"\x00" * 60)]:
+        message.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    filed = inbound_mail_file(actor=owner, raw=message.as_bytes(), via="api")
+    assert [a["kept"] for a in filed.attachments] == [True, True, False]
+    # A reply shows the hostile subject of the message it answers ("Reply to ...").
+    answer = f"From: buyer-{mark.lower()}@example.com\nSubject: Re\nMessage-ID: <re-{mark}@example.com>\n"
+    answer += f"In-Reply-To: <files-{mark}@example.com>\n\nOK\n"
+    assert inbound_mail_file(actor=owner, raw=answer.encode(), via="api").outcome == "filed"
+    client = Client()
+    client.force_login(owner)
+    for url in ("/", "/timeline/", f"/contacts/{contact.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        _assert_escaped(url, page, owner.password)
+        for name in (CORPUS[1], CORPUS[2], CORPUS[5]):
+            assert html.escape(name) in page, f"{url} must list the attachment {name!r}, escaped, or the check proves nothing"
+        assert page.count(html.escape(f"Files {mark} {CORPUS[0]}")) == 2, f"{url} must show the subject and the reply's link to it"
+    read = api_for(owner).get(f"interactions/{filed.interaction_id}").json()
+    assert [a["filename"] for a in read["attachments"]] == [f"{CORPUS[1]}.pdf", f"{CORPUS[2]}.png", f"{CORPUS[5]}.pdf"]
+    for attachment in read["attachments"][:2]:
+        download = client.get(f"/interactions/attachments/{attachment['id']}/")
+        disposition = download["Content-Disposition"]
+        assert disposition.startswith("attachment;") and "\n" not in disposition and "\r" not in disposition
+        assert download["X-Content-Type-Options"] == "nosniff" and "sandbox" in download["Content-Security-Policy"]

@@ -246,6 +246,10 @@ def check_upload(upload: UploadedFile | None, *, field: str = "file") -> Checked
     )
 
 
+# What a download endpoint documents for its 200 (``openapi_extra=DOWNLOAD_OPENAPI``): bytes, not JSON.
+DOWNLOAD_OPENAPI: dict[str, Any] = {"responses": {200: {"description": "The file", "content": {"application/octet-stream": {}}}}}
+
+
 def attachment_response(stream: IO[bytes], *, filename: str, content_type: str) -> FileResponse:
     """A stored upload sent back as a download that no browser renders or sniffs in place."""
     response = FileResponse(stream, as_attachment=True, filename=filename, content_type=content_type)

@@ -14,8 +14,10 @@ from pydantic import Field
 from rapport.common.errors import ValidationFailed
 from rapport.common.ninja import Id, OptionalId, expected_version
 from rapport.common.pagination import keyset_page
+from rapport.common.uploads import DOWNLOAD_OPENAPI, attachment_response
 from rapport.core import policies
-from rapport.customers import exports, filters, selectors, services
+from rapport.core.selectors import actor_of
+from rapport.customers import attachments, exports, filters, selectors, services
 from rapport.customers.schemas import (
     AccountIn,
     AccountOut,
@@ -219,7 +221,7 @@ def list_interactions(request: HttpRequest, params: Query[InteractionParams]) ->
     for name in ("account_id", "contact_id", "lead_id", "channel"):
         if (value := getattr(params, name)) is not None:
             qs = qs.filter(**{name: value})
-    page = keyset_page(qs, sort="-occurred_at", cursor=params.cursor, limit=params.limit)
+    page = keyset_page(selectors.interactions_as_shown(qs), sort="-occurred_at", cursor=params.cursor, limit=params.limit)
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -246,6 +248,20 @@ def delete_interaction(request: HttpRequest, interaction_id: Id) -> Status[None]
     interaction = selectors.interaction_get_for_user(user=request.user, interaction_id=interaction_id)  # type: ignore[arg-type]
     services.interaction_delete(actor=request.user, interaction=interaction, via="api")  # type: ignore[arg-type]
     return Status(204, None)
+
+
+@router.get(
+    "/interaction-attachments/{attachment_id}",
+    response={200: None},
+    url_name="interaction_attachment_download",
+    summary="Download a file that came with an interaction (always as an attachment)",
+    openapi_extra=DOWNLOAD_OPENAPI,
+)
+def download_interaction_attachment(request: HttpRequest, attachment_id: Id) -> StreamingHttpResponse:
+    attachment = attachments.interaction_attachment_get_for_user(user=actor_of(request), attachment_id=attachment_id)
+    return attachment_response(
+        attachments.interaction_attachment_open(attachment=attachment), filename=attachment.filename, content_type=attachment.content_type
+    )
 
 
 @router.get("/search", response=SearchOut, summary="Find accounts, contacts and leads by name, company, email or phone")

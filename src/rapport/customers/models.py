@@ -298,6 +298,12 @@ class Interaction(VersionedModel):
     lead = models.ForeignKey(Lead, null=True, blank=True, on_delete=models.CASCADE, related_name="interactions", verbose_name=_("lead"))
     # Any other record it concerns (an opportunity, a case...), as "app.model:id".
     concerns = models.CharField(_("concerns"), max_length=80, blank=True, db_index=True)
+    # An email's Message-ID (without angle brackets), sent or received: a reply names it in In-Reply-To.
+    # The database default keeps bulk loads that name their columns (the demo data) working unchanged.
+    message_id = models.CharField(_("message id"), max_length=255, blank=True, default="", db_default="")
+    in_reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies", verbose_name=_("reply to")
+    )
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -307,6 +313,8 @@ class Interaction(VersionedModel):
             models.Index(fields=["account", "-occurred_at"], name="interaction_account_idx"),
             models.Index(fields=["contact", "-occurred_at"], name="interaction_contact_idx"),
             models.Index(fields=["lead", "-occurred_at"], name="interaction_lead_idx"),
+            # Most interactions are not email: only those with a Message-ID are indexed.
+            models.Index(fields=["message_id"], condition=~models.Q(message_id=""), name="interaction_message_id_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -536,3 +544,6 @@ class CustomerProfile(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"profile of account {self.account_id}"
+
+
+from rapport.customers.attachment_models import InteractionAttachment  # noqa: E402, F401

@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.urls import reverse
 from ninja import Schema
 from pydantic import ConfigDict, Field
 
@@ -217,6 +218,20 @@ class InteractionPatch(Schema):
     version: int | None = None
 
 
+class InteractionAttachmentOut(Schema):
+    id: int
+    filename: str = Field(description="The file's name as sent, without any path or control characters")
+    size: int = Field(description="Bytes")
+    content_type: str = Field(description="Judged by the file's content; empty when refused")
+    kept: bool
+    refused: str = Field(description="Why the file was not kept (its type, its size...); empty when kept")
+    download_url: str | None = Field(description="Where a kept file is downloaded (always as an attachment); null when refused")
+
+    @staticmethod
+    def resolve_download_url(obj: Any) -> str | None:
+        return reverse("api:interaction_attachment_download", kwargs={"attachment_id": obj.pk}) if obj.kept else None
+
+
 class InteractionOut(Schema):
     id: int
     version: int
@@ -231,6 +246,13 @@ class InteractionOut(Schema):
     lead_id: int | None
     concerns: str
     created_at: datetime
+    message_id: str = Field(description="An email's Message-ID (without angle brackets), sent or received; empty for other channels")
+    in_reply_to_id: int | None = Field(description="The interaction whose email this one answers (its In-Reply-To or References)")
+    attachments: list[InteractionAttachmentOut] = Field(description="Files that came with it (an email's attachments)")
+
+    @staticmethod
+    def resolve_attachments(obj: Any) -> list[Any]:
+        return list(obj.attachments.all())
 
 
 class SearchOut(Schema):

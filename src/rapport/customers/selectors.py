@@ -156,6 +156,12 @@ def interaction_list_for_user(*, user: User) -> QuerySet[Interaction]:
     return base.filter(by_account | by_contact | by_lead)
 
 
+def interactions_as_shown(queryset: QuerySet[Interaction]) -> QuerySet[Interaction]:
+    """What a timeline entry shows besides its own fields (its attachments, the email it answers), read with the
+    page instead of per entry."""
+    return queryset.select_related("in_reply_to").prefetch_related("attachments")
+
+
 def interaction_get_for_user(*, user: User, interaction_id: int) -> Interaction:
     found = interaction_list_for_user(user=user).filter(pk=interaction_id).first()
     if found is None:
@@ -186,7 +192,7 @@ def timeline_for(
         qs = qs.filter(lead=lead)
     else:
         return []
-    return list(qs.order_by("-occurred_at", "-id")[:limit])
+    return list(interactions_as_shown(qs).order_by("-occurred_at", "-id")[:limit])
 
 
 def custom_field_list(*, entity: str | None = None) -> list[CustomFieldDefinition]:

@@ -172,12 +172,16 @@ def interaction_log(
     contact_id: int | None = None,
     lead_id: int | None = None,
     concerns: str = "",
+    message_id: str = "",
+    in_reply_to_id: int | None = None,
     via: str = "web",
 ) -> Interaction:
     """Put one contact with a customer on the timeline.
 
     Every role that sees the customer may log an interaction: the call centre
-    and marketing write to the same timeline as sales.
+    and marketing write to the same timeline as sales. An email carries its
+    Message-ID (so a reply can find it) and, when it answers one, the
+    interaction it answers.
     """
     errors = Errors()
     if channel not in CONTACT_CHANNELS:
@@ -187,6 +191,10 @@ def interaction_log(
     subject = clean_text(subject, field="subject", max_length=255, errors=errors, required=True)
     body = clean_text(body, field="body", max_length=100_000, errors=errors)
     concerns = clean_text(concerns, field="concerns", max_length=80, errors=errors)
+    message_id = clean_text(message_id, field="message_id", max_length=255, errors=errors).strip("<>")
+    answered = selectors.interaction_list_for_user(user=actor).filter(pk=in_reply_to_id).first() if in_reply_to_id else None
+    if in_reply_to_id and answered is None:
+        errors.add("in_reply_to_id", f"No such interaction: {in_reply_to_id}.")
     account = selectors.visible_account(actor, account_id) if account_id else None
     contact = selectors.visible_contact(actor, contact_id) if contact_id else None
     lead = selectors.visible_lead(actor, lead_id) if lead_id else None
@@ -215,6 +223,8 @@ def interaction_log(
             contact=contact,
             lead=lead,
             concerns=concerns,
+            message_id=message_id,
+            in_reply_to=answered,
         )
         audit_record(
             actor=actor,

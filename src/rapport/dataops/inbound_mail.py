@@ -7,9 +7,15 @@ hostile input refused with a reason), then:
   filing user sees, matched case-insensitively): the message becomes an
   inbound email interaction on that record's timeline (a contact's also
   shows on its account's).
-- **A reply in a known conversation** (its References or In-Reply-To name a
-  message already filed) from an address we do not know (a colleague of the
-  customer answering): it joins the conversation's customer.
+- **A reply** (its In-Reply-To or References name the Message-ID of an email
+  on the timeline, one we sent, a quote say, or one filed here): it is filed
+  on the same records as the message it answers, whoever sent it (the
+  customer writing from a new address, a colleague answering for them), and
+  linked to it ("reply to ..." on the timeline). This comes before the
+  sender's address: the conversation says which customer it is about.
+- **A reply in a known conversation** whose message it answers is not on the
+  timeline (only its thread's first message is): it joins the customer of
+  the conversation's latest filed message.
 - **Unknown sender**: a new lead (source "Email", routed by the assignment
   rules like any other lead, its owner gets the follow-up to-do) with the
   message on its timeline. A CRM user expects a person who writes in for the
@@ -24,8 +30,10 @@ hostile input refused with a reason), then:
 Each Message-ID is filed once (a message without one is keyed by a digest of
 its bytes): the interaction, the new lead and the ``InboundMail`` row commit
 together, so a run interrupted half-way and started again files nothing twice.
-Attachments are listed on the interaction (name, type judged by content,
-size) but their bytes are not kept: the timeline holds no files yet.
+Attachments are kept with the interaction by the upload rules every file
+follows (``customers.attachments``: type judged by content, size bounded,
+names sanitised, archives checked); one those rules refuse is listed on the
+interaction with the reason, and the message is filed all the same.
 """
 
 from __future__ import annotations
@@ -44,6 +52,7 @@ from django.utils import timezone
 from rapport.common.errors import PermissionDenied
 from rapport.common.mail_parse import (
     MAX_HEADER_BYTES,
+    MAX_REFERENCES,
     MailRefused,
     ParsedMail,
     clean_line,
@@ -55,11 +64,21 @@ from rapport.common.mail_parse import (
 from rapport.core.models import User
 from rapport.customers import selectors as customer_selectors
 from rapport.customers import services as customer_services
-from rapport.customers.models import Account, Channel, Contact, ContactPoint, ContactPointKind, Direction, Interaction, Lead
+from rapport.customers.attachments import interaction_attachments_discard, interaction_attachments_store
+from rapport.customers.models import (
+    Account,
+    Channel,
+    Contact,
+    ContactPoint,
+    ContactPointKind,
+    Direction,
+    Interaction,
+    InteractionAttachment,
+    Lead,
+)
 from rapport.dataops.models import InboundMail, InboundMailOutcome
 from rapport.sales.assignment import lead_route
 
-ATTACHMENTS_NOT_KEPT = "not kept: the timeline holds no files yet"
 BODY_ROOM = 100_000  # interaction_log's bound on the body
 
 
@@ -100,8 +119,24 @@ def _customer_of_thread(actor: User, parsed: ParsedMail) -> Account | Any | None
     for interaction_id in earlier[:5]:
         found = customer_selectors.interaction_list_for_user(user=actor).filter(pk=interaction_id).first()
         if found is not None:
-            return found.contact or found.lead or found.account
+            return customer_of(found)
     return None
+
+
+def mail_answers(*, actor: User, parsed: ParsedMail) -> Interaction | None:
+    """The interaction ``actor`` sees whose email this message answers: In-Reply-To first, then References
+    from the newest back (a reply names its parent last)."""
+    ids = list(dict.fromkeys(i for i in (parsed.in_reply_to, *reversed(parsed.references)) if i and i != parsed.message_id))
+    if not ids:
+        return None
+    candidates = customer_selectors.interaction_list_for_user(user=actor).filter(message_id__in=ids).order_by("occurred_at", "id")
+    found = {interaction.message_id: interaction for interaction in candidates[: 2 * MAX_REFERENCES]}
+    return next((found[i] for i in ids if i in found), None)
+
+
+def customer_of(interaction: Interaction) -> Contact | Lead | Account | None:
+    """The record an interaction is filed on (a contact's interaction also shows on its account's timeline)."""
+    return interaction.contact or interaction.lead or interaction.account
 
 
 def _known_elsewhere(address: str) -> bool:
@@ -114,23 +149,25 @@ def _known_elsewhere(address: str) -> bool:
     )
 
 
-def _attachments(parsed: ParsedMail) -> list[dict[str, Any]]:
+def mail_attachments_summary(parsed: ParsedMail, kept: list[InteractionAttachment] | None = None) -> list[dict[str, Any]]:
+    """What came attached and what became of it (the rows stored with the interaction, when it was filed)."""
+    rows: list[InteractionAttachment | None] = list(kept) if kept is not None else [None] * len(parsed.attachments)
     return [
-        {"filename": a.filename, "kind": a.kind, "size": a.size, "kept": False, "reason": ATTACHMENTS_NOT_KEPT} for a in parsed.attachments
+        {
+            "filename": row.filename if row else a.filename,
+            "kind": a.kind,
+            "size": a.size,
+            "kept": bool(row and row.kept),
+            "reason": (row.refused if row else "The message was not filed.") if not (row and row.kept) else "",
+        }
+        for a, row in zip(parsed.attachments, rows, strict=True)
     ]
 
 
-def _size(size: int) -> str:
-    return f"{size / 1024:.0f} KB" if size >= 1024 else f"{size} bytes"
-
-
 def _body(parsed: ParsedMail) -> str:
-    """What the timeline shows: who wrote, the text, then what was attached and what was repaired."""
+    """What the timeline shows: who wrote, the text, then what was repaired (the attachments are listed beside it)."""
     who = f"{parsed.sender_name} <{parsed.sender}>" if parsed.sender_name else parsed.sender
     tail = ""
-    if parsed.attachments:
-        listed = "\n".join(f"- {a.filename} ({a.kind}, {_size(a.size)})" for a in parsed.attachments)
-        tail += f"\n\nAttachments ({ATTACHMENTS_NOT_KEPT}):\n{listed}"
     if parsed.notes:
         tail += "\n\n" + "\n".join(f"Note: {note}" for note in parsed.notes)
     head = f"From: {who}\n\n"
@@ -158,7 +195,7 @@ def _filed(entry: InboundMail, actor: User, outcome: str, parsed: ParsedMail, cr
     )
 
 
-def _entry(actor: User, parsed: ParsedMail, via: str, **outcome: Any) -> InboundMail:
+def _entry(actor: User, parsed: ParsedMail, via: str, kept: list[InteractionAttachment] | None = None, **outcome: Any) -> InboundMail:
     """The message's bookkeeping row, not yet saved."""
     return InboundMail(
         message_id=parsed.message_id,
@@ -168,7 +205,7 @@ def _entry(actor: User, parsed: ParsedMail, via: str, **outcome: Any) -> Inbound
         subject=parsed.subject,
         received_via=via,
         received_by=actor,
-        attachments=_attachments(parsed),
+        attachments=mail_attachments_summary(parsed, kept),
         **outcome,
     )
 
@@ -233,7 +270,10 @@ def _file(actor: User, parsed: ParsedMail, via: str, raw: bytes) -> tuple[Inboun
     """Write the message's rows in one transaction; returns its bookkeeping row and whether a lead was made."""
     if parsed.automated:
         return _skip(actor, parsed, via, f"Not filed: {parsed.automated}.", raw=raw), False
-    customer = customer_selectors.customer_by_email_for_user(user=actor, address=parsed.sender)
+    answers = mail_answers(actor=actor, parsed=parsed)
+    customer = customer_of(answers) if answers else None
+    if customer is None:
+        customer = customer_selectors.customer_by_email_for_user(user=actor, address=parsed.sender)
     if customer is None:
         customer = _customer_of_thread(actor, parsed)
     created_lead = None
@@ -243,16 +283,24 @@ def _file(actor: User, parsed: ParsedMail, via: str, raw: bytes) -> tuple[Inboun
                 actor, parsed, via, f"Not filed: {parsed.sender} belongs to a record {actor.username} may not see.", keep=False
             ), False
         customer = created_lead = _new_lead(actor, parsed, via)
-    interaction = interaction_of_mail(actor=actor, parsed=parsed, customer=customer, via=via)
-    entry = _entry(actor, parsed, via, outcome=InboundMailOutcome.FILED, interaction=interaction, created_lead=created_lead)
-    entry.save()
+    interaction, kept = interaction_of_mail(actor=actor, parsed=parsed, customer=customer, via=via, answers=answers)
+    try:
+        entry = _entry(actor, parsed, via, kept, outcome=InboundMailOutcome.FILED, interaction=interaction, created_lead=created_lead)
+        entry.save()
+    except Exception:
+        interaction_attachments_discard(attachments=kept)
+        raise
     return entry, created_lead is not None
 
 
-def interaction_of_mail(*, actor: User, parsed: ParsedMail, customer: Contact | Lead | Account, via: str) -> Interaction:
-    """The inbound email interaction on ``customer``'s timeline (the one way mail reaches a timeline)."""
+def interaction_of_mail(
+    *, actor: User, parsed: ParsedMail, customer: Contact | Lead | Account, via: str, answers: Interaction | None = None
+) -> tuple[Interaction, list[InteractionAttachment]]:
+    """The inbound email interaction on ``customer``'s timeline (the one way mail reaches a timeline), with its
+    Message-ID, the interaction it ``answers`` and its attachments kept or listed as refused. A caller whose
+    transaction fails after this discards the attachments."""
     kind = customer._meta.model_name
-    return customer_services.interaction_log(
+    interaction = customer_services.interaction_log(
         actor=actor,
         channel=Channel.EMAIL,
         direction=Direction.INBOUND,
@@ -262,8 +310,13 @@ def interaction_of_mail(*, actor: User, parsed: ParsedMail, customer: Contact | 
         account_id=customer.pk if kind == "account" else None,
         contact_id=customer.pk if kind == "contact" else None,
         lead_id=customer.pk if kind == "lead" else None,
+        message_id=parsed.message_id,
+        in_reply_to_id=answers.pk if answers else None,
         via=via,
     )
+    files = [(a.filename, a.payload) for a in parsed.attachments]
+    kept = interaction_attachments_store(actor=actor, interaction=interaction, files=files, via=via) if files else []
+    return interaction, kept
 
 
 def inbound_mail_too_large(*, actor: User, head: bytes, size: int, via: str) -> MailRefused:

@@ -11,6 +11,8 @@ and writes the audit entry. The page, the API and the CLI all call
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
@@ -19,8 +21,9 @@ from rapport.common.mail_parse import parse_mail
 from rapport.core.audit import audit_record
 from rapport.core.models import AuditAction, User
 from rapport.customers import selectors as customer_selectors
+from rapport.customers.attachments import interaction_attachments_discard
 from rapport.customers.models import Account, Contact, Interaction, Lead
-from rapport.dataops.inbound_mail import interaction_of_mail
+from rapport.dataops.inbound_mail import customer_of, interaction_of_mail, mail_answers, mail_attachments_summary
 from rapport.dataops.models import InboundMail, InboundMailOutcome, InboundMailSkip
 
 # The fields that may name the record, in the order a message is looked for on arrival.
@@ -69,7 +72,7 @@ def _record(actor: User, chosen: dict[str, int | None]) -> Contact | Lead | Acco
     if len(given) > 1:
         message = "Choose one record: a contact, a lead or an account."
         raise ValidationFailed(message, field_errors={name: [message] for name in given})
-    (name, record_id), = given.items()
+    ((name, record_id),) = given.items()
     finder = {
         "contact_id": customer_selectors.visible_contact,
         "lead_id": customer_selectors.visible_lead,
@@ -106,20 +109,25 @@ def skipped_mail_file(
             # Nothing the request could change: the message's state is in the way, as with one filed already.
             raise Conflict("This message could not be read, so there is nothing to file.")
         parsed = parse_mail(bytes(entry.raw))
-        interaction = interaction_of_mail(actor=actor, parsed=parsed, customer=record, via=via)
-        kind = record._meta.model_name
-        before = {"outcome": entry.outcome, "interaction": None}
-        entry.outcome = InboundMailOutcome.FILED
-        entry.interaction = interaction
-        entry.reason = f"Filed by {actor.username} on the {kind} after it was skipped ({entry.skip_reason or 'skipped'})."[:300]
-        entry.raw = None
-        entry.save(update_fields=["outcome", "interaction", "reason", "raw"])
-        after = {"outcome": entry.outcome, "interaction": interaction.pk}
-        audit_record(
-            actor=actor,
-            action=AuditAction.UPDATE,
-            record=entry,
-            changes={key: [before[key], after[key]] for key in before},
-            via=via,
-        )
+        answers = mail_answers(actor=actor, parsed=parsed)
+        if answers is not None and customer_of(answers) != record:
+            answers = None  # filed elsewhere than the message it answers: not shown as a reply to it
+        interaction, kept = interaction_of_mail(actor=actor, parsed=parsed, customer=record, via=via, answers=answers)
+        try:
+            _mark_filed(actor, entry, interaction, str(record._meta.model_name), mail_attachments_summary(parsed, kept), via)
+        except Exception:
+            interaction_attachments_discard(attachments=kept)
+            raise
     return interaction
+
+
+def _mark_filed(actor: User, entry: InboundMail, interaction: Interaction, kind: str, attachments: list[dict[str, Any]], via: str) -> None:
+    before = {"outcome": entry.outcome, "interaction": None}
+    entry.outcome = InboundMailOutcome.FILED
+    entry.interaction = interaction
+    entry.reason = f"Filed by {actor.username} on the {kind} after it was skipped ({entry.skip_reason or 'skipped'})."[:300]
+    entry.raw = None
+    entry.attachments = attachments
+    entry.save(update_fields=["outcome", "interaction", "reason", "raw", "attachments"])
+    after = {"outcome": entry.outcome, "interaction": interaction.pk}
+    audit_record(actor=actor, action=AuditAction.UPDATE, record=entry, changes={key: [before[key], after[key]] for key in before}, via=via)

@@ -18,7 +18,7 @@ from pydantic import ConfigDict, Field
 
 from rapport.common.ninja import Id, OptionalId, expected_version
 from rapport.common.pagination import keyset_page
-from rapport.common.uploads import attachment_response, refused_upload
+from rapport.common.uploads import DOWNLOAD_OPENAPI, attachment_response, refused_upload
 from rapport.core.selectors import actor_of
 from rapport.sales import contracts
 from rapport.sales.quote_api import no_version_on_create
@@ -189,7 +189,7 @@ def upload_document(request: HttpRequest, contract_id: Id, file: UploadedFile | 
     "/contract-documents/{document_id}",
     response={200: None},
     summary="Download a document (always as an attachment)",
-    openapi_extra={"responses": {200: {"description": "The file", "content": {"application/octet-stream": {}}}}},
+    openapi_extra=DOWNLOAD_OPENAPI,
 )
 def download_document(request: HttpRequest, document_id: Id) -> StreamingHttpResponse:
     document = contracts.contract_document_get_for_user(user=actor_of(request), document_id=document_id)

@@ -341,7 +341,7 @@ def quote_send(*, actor: User, quote: Quote, to: Sequence[str], message: str = "
     subject = f"{quote.number}: {quote.title}"
     body = message.strip() or f"Please find our quote {quote.number} attached."
     with transaction.atomic():
-        email_queue(to=list(to), subject=subject, body=body, attachments=[(f"{quote.number}.pdf", pdf, "application/pdf")])
+        email = email_queue(to=list(to), subject=subject, body=body, attachments=[(f"{quote.number}.pdf", pdf, "application/pdf")])
         if quote.status == QuoteStatus.DRAFT:
             quote = quote_set_status(actor=actor, quote=quote, status=QuoteStatus.SENT, via=via)
         else:
@@ -355,6 +355,8 @@ def quote_send(*, actor: User, quote: Quote, to: Sequence[str], message: str = "
             account_id=quote.account_id,
             contact_id=quote.contact_id,
             concerns=f"sales.quote:{quote.pk}",
+            # The customer's reply names it in In-Reply-To: inbound mail files the reply beside this entry.
+            message_id=email.message_id,
             via=via,
         )
     return quote

@@ -62,6 +62,19 @@ FIXED = (
     gettext_noop("Choose one record: a contact, a lead or an account."),
     gettext_noop("This message has been filed already."),
     gettext_noop("This message could not be read, so there is nothing to file."),
+    # The upload rules (common.uploads), shown for an email's attachments that were not kept
+    gettext_noop("The file has no usable name."),
+    gettext_noop("The archive has a part whose path leaves the archive."),
+    gettext_noop("The archive expands to too much data (a decompression bomb?)."),
+    gettext_noop("The archive holds another archive; nested archives are refused."),
+    gettext_noop("The file is a damaged or unsupported archive."),
+    gettext_noop("Only Word (.docx) and Excel (.xlsx) archives are accepted."),
+    gettext_noop("a PDF document"),
+    gettext_noop("a PNG image"),
+    gettext_noop("a JPEG image"),
+    gettext_noop("a Word document"),
+    gettext_noop("an Excel workbook"),
+    gettext_noop("plain text"),
     # core.passwords and core.two_factor
     gettext_noop("Your current password is not right."),
     gettext_noop("Choose a password different from the current one."),
@@ -94,6 +107,16 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"Column “(?P<value>.*)” is not a lead field and is not imported\."),
         gettext_noop("Column “%(value)s” is not a lead field and is not imported."),
     ),
+    (re.compile(r"The file is larger than (?P<value>[\d.]+ [KM]B)\."), gettext_noop("The file is larger than %(value)s.")),
+    (re.compile(r"The archive has more than (?P<value>\d+) parts\."), gettext_noop("The archive has more than %(value)s parts.")),
+    (
+        re.compile(r"This kind of file is not accepted; send one of (?P<value>.*)\."),
+        gettext_noop("This kind of file is not accepted; send one of %(value)s."),
+    ),
+    (
+        re.compile(r"The file is (?P<kind>an? [\w ]+|plain text) but its name ends in '(?P<value>.*)'\."),
+        gettext_noop("The file is %(kind)s but its name ends in “%(value)s”."),
+    ),
     (
         re.compile(r"The card has no END:VCARD before line (?P<value>\d+)\."),
         gettext_noop("The card has no END:VCARD before line %(value)s."),
@@ -104,7 +127,9 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 def translate_error(message: str, *, field: str = "") -> str:
     for pattern, template in PATTERNS:
         if found := pattern.fullmatch(message):
-            return gettext(template) % found.groupdict()
+            # A quoted kind of file ("a PDF document") is one of the fixed labels: in the user's words too.
+            values = {key: gettext(value) if key == "kind" else value for key, value in found.groupdict().items()}
+            return gettext(template) % values
     translated = gettext(message)
     if translated == message and field.startswith("emails["):
         # email-validator explains in English; say the essential in the user's language first.

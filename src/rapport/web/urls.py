@@ -1,7 +1,20 @@
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, path
 
-from rapport.web.views import account, activities, auth, calendar, home, lead_imports, lists, records, search, skipped_mail, timeline
+from rapport.web.views import (
+    account,
+    activities,
+    attachments,
+    auth,
+    calendar,
+    home,
+    lead_imports,
+    lists,
+    records,
+    search,
+    skipped_mail,
+    timeline,
+)
 
 app_name = "web"
 
@@ -42,6 +55,7 @@ urlpatterns = [
     path("leads/imports/<int:pk>/progress/", lead_imports.lead_import_progress, name="lead_import_progress"),
     path("leads/imports/<int:pk>/confirm/", lead_imports.lead_import_confirm, name="lead_import_confirm"),
     path("timeline/", timeline.interaction_list, name="interaction_list"),
+    path("interactions/attachments/<int:pk>/", attachments.interaction_attachment, name="interaction_attachment"),
     path("mail/skipped/", skipped_mail.skipped_mail_list, name="skipped_mail_list"),
     path("mail/skipped/<int:pk>/", skipped_mail.skipped_mail_detail, name="skipped_mail_detail"),
     path("search/", search.search_page, name="search"),

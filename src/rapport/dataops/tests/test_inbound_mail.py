@@ -39,7 +39,9 @@ def test_a_mailbox_export_is_filed_on_the_timeline_once_and_resumes(users, tmp_p
     assert (first.contact, first.channel, first.direction, first.user) == (zhang, Channel.EMAIL, Direction.INBOUND, users["admin"])
     assert first.occurred_at.isoformat() == "2026-11-16T01:30:00+00:00"
     assert first.body.startswith("From: 张伟 <Zhang.Wei@suzhou-pumps.example.cn>\n\n王经理您好：")
-    assert first.body.endswith("Attachments (not kept: the timeline holds no files yet):\n- 报价单.pdf (a PDF document, 37 bytes)")
+    # Its attachment is kept with it by the upload rules (shown beside the text, not in it).
+    assert "Attachments" not in first.body
+    assert [(a.filename, a.content_type, a.size) for a in first.attachments.all()] == [("报价单.pdf", "application/pdf", 37)]
     # Li Na's address is unknown, but she answers in Zhang's conversation: it joins his timeline, no lead is made.
     reply = Interaction.objects.get(subject="Re: 报价单")
     assert reply.contact == zhang and "价格可以接受" in reply.body
@@ -124,8 +126,8 @@ def test_the_api_files_an_eml_once_and_refuses_bad_ones_naming_the_field(users, 
             "filename": "报价单.pdf",
             "kind": "a PDF document",
             "size": 37,
-            "kept": False,
-            "reason": "not kept: the timeline holds no files yet",
+            "kept": True,
+            "reason": "",
         }
     ]
     again = api.upload("mail/inbound", "whatever-name.txt", raw)

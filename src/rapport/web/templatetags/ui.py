@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from rapport.common.names import initials
 from rapport.common.phones import format_phone_international
+from rapport.web.service_errors import translate_error
 
 register = template.Library()
 
@@ -36,6 +37,8 @@ _ICONS = {
     "edit": '<path d="M4 20h4L19 9l-4-4L4 16z"/>',
     "trash": '<path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13"/>',
     "download": '<path d="M12 4v11M7 10l5 5 5-5M4 20h16"/>',
+    "reply": '<path d="M9 14L4 9l5-5"/><path d="M4 9h10a6 6 0 016 6v4"/>',
+    "paperclip": '<path d="M20 11l-8.5 8.5a5 5 0 01-7-7L13 4a3.5 3.5 0 015 5l-8.5 8.5a2 2 0 01-3-3L14 7"/>',
     "upload": '<path d="M12 16V5M7 10l5-5 5 5M4 20h16"/>',
     "phone": '<path d="M5 4h4l2 5-3 2a11 11 0 005 5l2-3 5 2v4a2 2 0 01-2 2A17 17 0 013 6a2 2 0 012-2z"/>',
     "email": '<rect x="3" y="5" width="18" height="14" rx="1"/><path d="M3 6l9 7 9-7"/>',
@@ -69,6 +72,12 @@ def icon(name: str, size: int = 18) -> SafeString:
         # bandit B308/B703: constant SVG paths from _ICONS, never user input.
         mark_safe(paths),  # nosec B308, B703
     )
+
+
+@register.filter
+def service_error(message: str) -> str:
+    """A service's English message (stored with a record, like why a file was not kept) in the user's language."""
+    return translate_error(str(message or ""))
 
 
 @register.filter

@@ -46,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
     mine = selectors.interaction_list_for_user(user=user).filter(user=user)
     context = {
         **_day_context(user),
-        "interactions": list(mine.order_by("-occurred_at", "-id")[:8]),
+        "interactions": list(selectors.interactions_as_shown(mine).order_by("-occurred_at", "-id")[:8]),
         "recent": [
             ("contact", list(selectors.contact_list_for_user(user=user).filter(owner=user).order_by("-updated_at", "-id")[:RECENT])),
             ("account", list(selectors.account_list_for_user(user=user).filter(owner=user).order_by("-updated_at", "-id")[:RECENT])),

@@ -17,7 +17,7 @@ from rapport.web.paging import ListPage, list_page
 @login_required
 def interaction_list(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
-    queryset = selectors.interaction_list_for_user(user=user)
+    queryset = selectors.interactions_as_shown(selectors.interaction_list_for_user(user=user))
     channel, direction = request.GET.get("channel", ""), request.GET.get("direction", "")
     if channel in Channel.values:
         queryset = queryset.filter(channel=channel)

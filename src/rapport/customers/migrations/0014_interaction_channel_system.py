@@ -23,7 +23,7 @@ def notes_to_web(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0011_search_term_visibility'),
+        ('customers', '0013_interaction_message_id'),
     ]
 
     operations = [
