@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from rapport.analytics.models import AnomalyFlag
 from rapport.analytics.tests.anomaly_data import flag_book
+from rapport.core.models import User
 from tests.browser.test_quote_to_cash import _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -96,3 +97,51 @@ def test_a_manager_reviews_a_severe_flag_as_fraud_and_an_analyst_only_reads_it(b
     finally:
         analyst_context.close()
 
+
+@pytest.fixture
+def zh_page(browser):
+    """A browser set to Chinese too, so the date pickers read as a Chinese user sees them."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+def test_a_chinese_speaking_manager_reviews_a_flag_in_chinese(zh_page, live_server, users, book, log_in):
+    """The same queue and flag in zh-Hans: labels, channel, dates and messages in Chinese; several filter changes in a row
+    redraw the table each time, and the way back keeps the filter."""
+    page = zh_page
+    burst = book["flags"]["spiky_order_burst"]
+    User.objects.filter(username="manager").update(language="zh-hans")
+    log_in(page, "manager")
+    page.get_by_role("link", name="欺诈审核").click()
+    expect(page.locator("h1")).to_have_text("欺诈审核")
+    expect(_rows(page)).to_have_count(3)
+    _shot(page, "fraud-queue-zh-hans")
+
+    page.locator("[data-anomaly-filter] select[name=status]").select_option("legitimate")
+    expect(page.locator("[data-anomaly-table] tbody")).to_contain_text("新的订单和退货一到即会检查")
+    _shot(page, "fraud-queue-empty-zh-hans")
+    page.locator("[data-anomaly-filter] select[name=status]").select_option("open")
+    expect(_rows(page)).to_have_count(3)
+    page.locator("[data-anomaly-filter] input[name=severity][value=medium]").check()
+    expect(_rows(page)).to_have_count(1)
+
+    page.locator(f"tr[data-flag='{burst.pk}'] a").first.click()
+    expect(page.locator("[data-evidence]")).to_be_visible()
+    expect(page.locator(".anomaly-side")).to_contain_text("线上")
+    _shot(page, "fraud-flag-zh-hans")
+    _review(page, outcome="follow_up", note="客户周末办活动，已电话确认。", save="保存审核")
+    expect(page.locator(".toast")).to_contain_text("审核已保存。结论：需跟进。")
+    expect(page.locator("[data-reviewed]")).to_contain_text("由 manager 于")
+    _shot(page, "fraud-flag-reviewed-zh-hans")
+
+    page.locator(".crumbs a").click()
+    expect(page).to_have_url(re.compile(r"[?&]severity=medium(&|$)"))
+    expect(_rows(page)).to_have_count(0)
+
+    refund = book["flags"]["refunder_refund_over_paid"]
+    page.goto(f"{live_server.url}/analytics/fraud-review/{refund.pk}/")
+    expect(page.locator("[data-return]")).to_contain_text("Arrived broken")
+    expect(page.locator(".anomaly-side")).to_contain_text("退货信息")
+    _shot(page, "fraud-flag-return-zh-hans")

@@ -140,6 +140,9 @@ def test_the_pages_speak_chinese(users, book):
     client = signed_in(User.objects.get(pk=users["manager"].pk))
     empty = client.get(reverse("analytics:anomalies"), {"status": "legitimate"}).content.decode()
     assert "新的订单和退货一到即会检查" in empty
+    fresh = client.get(reverse("analytics:anomaly_detail", args=[flag.pk])).content.decode()
+    # The side panel's headings are not the same word as the first label under them ("客户" / "客户").
+    assert "客户信息</h2>" in fresh and "订单信息</h2>" in fresh and '<legend class="subhead">结论</legend>' in fresh
     body = client.post(reverse("analytics:anomaly_detail", args=[flag.pk]), {"outcome": "fraud", "version": "1"}, follow=True)
     text = body.content.decode()
     assert "审核已保存。结论：欺诈。" in text and "由 manager 于" in text and "<dd>线上</dd>" in text
