@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -59,6 +60,23 @@ def _status_choices() -> list[tuple[str, str]]:
     ]
 
 
+def _queue_query(filters: AnomalyFilter) -> str:
+    """The queue's filter as a query string, without what the queue assumes (open flags, newest first): the flag page
+    carries it so its link back opens the queue as the user left it."""
+    pairs = [pair for pair in filters.as_query() if pair != ("sort", "newest")]
+    if filters.statuses == (AnomalyStatus.OPEN,):
+        pairs.remove(("status", AnomalyStatus.OPEN))
+    return urlencode(pairs)
+
+
+def _back_query(request: HttpRequest) -> str:
+    """The queue filter a flag page was opened with, rebuilt from the parsed values (never echoed as sent); none if it does not parse."""
+    try:
+        return _queue_query(AnomalyFilter.from_params(request.GET, default_statuses=(AnomalyStatus.OPEN,)))
+    except ValidationFailed:
+        return ""
+
+
 @login_required
 def anomaly_queue(request: HttpRequest) -> HttpResponse:
     """Flags newest (or most severe) first, filtered by rule, severity, status and detection date; HTMX gets the table only."""
@@ -79,16 +97,17 @@ def anomaly_queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "error_field": error[0] if error else "",
         "error": error[1] if error else "",
+        "queue_query": _queue_query(filters),
         "next_query": urlencode([*filters.as_query(), ("cursor", page.next_cursor)]) if page and page.next_cursor else "",
         "rules": [(str(v), str(label)) for v, label in AnomalyRule.choices],
         "severities": [(str(v), str(label)) for v, label in AnomalySeverity.choices],
         "statuses": _status_choices(),
         "status_value": filters.statuses[0] if len(filters.statuses) == 1 else "all",
     }
-    status = 422 if error else 200
     if request.htmx and request.htmx.target == "anomaly-results":  # type: ignore[attr-defined]
-        return render(request, "analytics/partials/anomaly_table.html", context, status=status)
-    return render(request, "analytics/anomalies.html", context, status=status)
+        # HTMX swaps only 2xx answers: the table with the error in words comes back as 200; a plain GET gets 422.
+        return render(request, "analytics/partials/anomaly_table.html", context)
+    return render(request, "analytics/anomalies.html", context, status=422 if error else 200)
 
 
 def _flag_or_404(user: User, pk: int) -> AnomalyFlag:
@@ -143,6 +162,7 @@ def _detail(
         "conflict": conflict,
         "note_max": NOTE_MAX,
         "history": _history(flag),
+        "queue_query": _back_query(request),
     }
     return render(request, "analytics/anomaly_detail.html", context, status=status)
 
@@ -177,14 +197,15 @@ def anomaly_detail(request: HttpRequest, pk: int) -> HttpResponse:
         fresh = _flag_or_404(user, pk)
         reviewer = fresh.reviewed_by.get_full_name() or fresh.reviewed_by.get_username() if fresh.reviewed_by else ""
         conflict = _(
-            "Someone else changed this flag while you were reviewing it: it is now “%(status)s”%(by)s. "
+            "Someone else changed this flag while you were reviewing it. Outcome now: %(status)s%(by)s. "
             "Your choice and note are kept below; check the flag as it is now and send them again."
-        ) % {"status": fresh.get_status_display(), "by": _(" by %(name)s") % {"name": reviewer} if reviewer else ""}
+        ) % {"status": fresh.get_status_display(), "by": _(" (set by %(name)s)") % {"name": reviewer} if reviewer else ""}
         return _detail(request, user, fresh, posted=posted, conflict=conflict, status=409)
     except PermissionDenied:
         return _detail(request, user, flag, posted=posted, conflict=_("Your role may read flags but not review them."), status=403)
     except ValidationFailed as exc:
         errors = {field: _field_message(field, found[0]) for field, found in exc.field_errors.items()}
         return _detail(request, user, flag, posted=posted, errors=errors, status=422)
-    messages.success(request, _("Flag marked “%(status)s”.") % {"status": flag.get_status_display()})
-    return redirect("analytics:anomaly_detail", pk=flag.pk)
+    messages.success(request, _("Review saved. Outcome: %(status)s.") % {"status": flag.get_status_display()})
+    back = _back_query(request)
+    return redirect(reverse("analytics:anomaly_detail", args=[flag.pk]) + (f"?{back}" if back else ""))

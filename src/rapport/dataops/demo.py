@@ -540,7 +540,8 @@ def _story(ctx: _Ctx) -> None:
         )
     if zhang.account_id is not None:
         sales_story(account=Account.objects.get(pk=zhang.account_id), today=ctx.anchor.date())
-    # Payers among the subsidiaries after Mr Zhang's; `rapport credit score` (or the nightly job) grades them.
+    # Payers among the subsidiaries after Mr Zhang's: the worker grades each after a payment, the nightly job (or
+    # `rapport credit score`) those that have paid nothing.
     payer_ids = _phase_ids(ctx, "accounts", Account, groups + 2 + len(PAYERS))[groups + 1 :]
     payment_story(accounts=list(Account.objects.filter(pk__in=payer_ids[:-1]).order_by("pk")), today=ctx.anchor.date())
     suspicious_story(account=Account.objects.get(pk=payer_ids[-1]))

@@ -84,7 +84,8 @@ def payment_story(*, accounts: list[Account], today: dt.date) -> None:
 def suspicious_story(*, account: Account) -> None:
     """A new account that orders five times in a day, then a large order, and sends back goods it never paid for.
 
-    What the anomaly rules are for: `rapport anomalies detect` flags the burst, the unusual amount and the refund.
+    What the anomaly rules are for: the worker checks each order and the return as they arrive (the sales events) and
+    flags the burst, the unusual amount and the refund; `rapport anomalies detect` finds the same three.
     """
     owner = User.objects.get(pk=account.owner_id)
     for price in ("1180.00", "1320.00", "990.00", "1250.00", "1100.00", "46800.00"):

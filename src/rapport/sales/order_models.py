@@ -27,6 +27,15 @@ class OrderStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class OrderChannel(models.TextChoices):
+    """How an order reached us; an order made from a quote came through the sales team."""
+
+    ONLINE = "online", _("Online")
+    PHONE = "phone", _("Phone")
+    SALES = "sales", _("Sales team")
+    PARTNER = "partner", _("Partner")
+
+
 class Order(VersionedModel):
     number = models.CharField(_("number"), max_length=32, unique=True, null=True, blank=True)
     account = models.ForeignKey("customers.Account", on_delete=models.PROTECT, related_name="orders", verbose_name=_("account"))
@@ -60,6 +69,11 @@ class Order(VersionedModel):
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
+
+    @property
+    def channel_label(self) -> str:
+        """The channel in the reader's language (the column has no choices: older rows may hold other words, shown as stored)."""
+        return str(OrderChannel(self.channel).label) if self.channel in OrderChannel.values else self.channel
 
 
 class OrderLine(TimeStampedModel):

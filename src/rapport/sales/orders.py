@@ -26,12 +26,12 @@ from rapport.customers.selectors import visible_account
 from rapport.customers.validation import Errors, clean_text
 from rapport.sales.events import OrderPlaced
 from rapport.sales.lines import totals_of
-from rapport.sales.order_models import Invoice, InvoiceStatus, Order, OrderLine, OrderStatus
+from rapport.sales.order_models import Invoice, InvoiceStatus, Order, OrderChannel, OrderLine, OrderStatus
 from rapport.sales.quotes import clean_lines
 from rapport.sales.services import clean_currency, require_writer
 
 CREATE_FIELDS = frozenset({"account_id", "currency", "lines", "channel", "reference", "notes", "shared_with_team"})
-CHANNELS = ("online", "phone", "sales", "partner")
+CHANNELS = tuple(OrderChannel.values)
 # status -> the statuses it may move to
 NEXT: dict[str, frozenset[str]] = {
     OrderStatus.DRAFT: frozenset({OrderStatus.CONFIRMED, OrderStatus.CANCELLED}),

@@ -169,6 +169,7 @@ def test_order_from_quote_status_actions_and_their_refusals(users, client_for, q
     assert twice.status_code == 409 and Order.objects.count() == 1
     detail = client.get(f"/sales/orders/{order.pk}/")
     assert [s for s, _label in detail.context["actions"]] == ["shipped", "cancelled"]
+    assert "<dt>Channel</dt><dd>Sales team</dd>" in detail.content.decode()  # the label, not the stored "sales"
     skipped = client.post(f"/sales/orders/{order.pk}/status/", {"status": "delivered", "version": order.version})
     assert skipped.status_code == 409
     assert skipped.context["error"] == "This order is confirmed: it cannot be moved to “Delivered”."
@@ -308,6 +309,7 @@ def test_pages_speak_chinese(users, client_for, invoice):
     client = client_for(User.objects.get(pk=users["north_rep"].pk))
     body = client.get(f"/sales/invoices/{invoice.pk}/").content.decode()
     assert "记录收款" in body and "未付金额" in body
+    assert "<dd>销售团队</dd>" in client.get(f"/sales/orders/{invoice.order_id}/").content.decode()
     refused = client.post(f"/sales/orders/{invoice.order_id}/status/", {"status": "delivered"})
     assert refused.context["error"] == "该订单当前为已确认：不能改为“已交付”。"
 
