@@ -206,3 +206,24 @@ def test_a_chinese_user_sees_the_opportunity_sort_labels_in_chinese(users, clien
     User.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
     page = client.get("/sales/opportunities/").content.decode()
     assert "金额从大到小" in page and "最近更新" in page and "Largest first" not in page
+
+
+def test_refused_filters_on_the_board_forecast_and_funnel_name_the_field_in_the_users_language(users, client_for, stages):
+    from rapport.core.models import User
+
+    # The board still shows every deal under the refusal (200); the reports have nothing to show (422).
+    cases = [
+        ("/sales/", {"close_month": "someday"}, "Closing in", "预计成交月份", 200),
+        ("/sales/forecast/", {"period": "week"}, "By", "按", 422),
+        ("/sales/funnel/", {"cost_by": "weather"}, "Costs per", "成本按", 422),
+    ]
+    for language in ("en", "zh-hans"):
+        User.objects.filter(pk=users["manager"].pk).update(language=language)
+        client = client_for(User.objects.get(pk=users["manager"].pk))
+        for url, params, english, chinese, status in cases:
+            page = client.get(url, params)
+            assert page.status_code == status, (url, language)
+            shown = page.content.decode()
+            label = english if language == "en" else chinese
+            assert f"<strong>{label}</strong>" in shown, (url, language)
+            assert page.context["filter_problems"] and all(message for _, message in page.context["filter_problems"])

@@ -17,7 +17,7 @@ from rapport.core import selectors as core_selectors
 from rapport.sales import selectors, services
 from rapport.sales.board import BOARD_FILTERS, board_for_user, column_figures
 from rapport.sales.pipelines import may_administer_pipelines
-from rapport.sales.views.common import owner_choices, page_context, team_choices, visible
+from rapport.sales.views.common import owner_choices, page_context, refused_filters, team_choices, visible
 
 
 @login_required
@@ -27,17 +27,17 @@ def board(request: HttpRequest, pipeline_id: int | None = None) -> HttpResponse:
     pipeline = next((p for p in pipelines if p.pk == pipeline_id), None) if pipeline_id else (pipelines[0] if pipelines else None)
     if pipeline is None:
         raise Http404("No such pipeline.")
-    errors: dict[str, list[str]] = {}
+    refused: dict[str, Any] = {}
     try:
         result: Any = board_for_user(user=user, pipeline=pipeline, params=request.GET)
     except ValidationFailed as exc:
-        errors = exc.field_errors
+        refused = refused_filters(exc)
         result = board_for_user(user=user, pipeline=pipeline, params={})
     context = page_context(
         "board",
         board=result,
         pipelines=pipelines,
-        filter_errors=errors,
+        **refused,
         owners=owner_choices(user),
         teams=team_choices(),
         filter_query=request.GET.urlencode(),

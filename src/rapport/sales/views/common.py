@@ -59,6 +59,14 @@ FILTER_LABELS: dict[str, str | Promise] = {
     "cursor": _("Page"),
 }
 
+def refused_filters(exc: ValidationFailed, labels: Mapping[str, str | Promise] | None = None) -> dict[str, Any]:
+    """The page context for refused filters: each message in the user's language, after the label the form shows."""
+    errors = translated(exc).field_errors
+    named = {**FILTER_LABELS, **(labels or {})}
+    problems = [(named.get(name, name), message) for name, found in errors.items() for message in found]
+    return {"filter_errors": errors, "filter_problems": problems}
+
+
 T = TypeVar("T")
 M = TypeVar("M", bound=Model)
 PAGE_SIZE = 50
@@ -121,21 +129,19 @@ def record_list(
     rows before they are shown; ``not_filters`` are parameters that do not make the list "filtered" (so an
     empty list says "nothing matches" only when a filter is set).
     """
-    errors: dict[str, list[str]] = {}
+    refused: dict[str, Any] = {"filter_errors": {}, "filter_problems": []}
     page: Page[Any] = Page(items=[], next_cursor=None, limit=PAGE_SIZE)
     try:
         qs = narrow(queryset, request.GET)
         order = sort if isinstance(sort, str) else sort(request.GET)
         page = keyset_page(qs, sort=order, cursor=request.GET.get("cursor"), limit=PAGE_SIZE)
     except ValidationFailed as exc:
-        errors = translated(exc).field_errors
+        refused = refused_filters(exc, labels)
     if prepare is not None:
         prepare(page.items)
     filtered = any(v for k, v in request.GET.items() if k not in not_filters)
-    named = {**FILTER_LABELS, **(labels or {})}
-    problems = [(named.get(name, name), message) for name, found in errors.items() for message in found]
-    context = page_context(tab, page=page, filter_errors=errors, filter_problems=problems, filtered=filtered, **extra)
-    status = 422 if errors else 200
+    context = page_context(tab, page=page, filtered=filtered, **refused, **extra)
+    status = 422 if refused["filter_errors"] else 200
     if getattr(request, "htmx", False) and request.htmx.target == "results":  # type: ignore[attr-defined]
         return render(request, partial, context, status=status)
     context.update(filter_choices())

@@ -18,9 +18,13 @@ from rapport.common.ninja import MAX_ID
 from rapport.core import selectors as core_selectors
 from rapport.customers.exports import spreadsheet_safe
 from rapport.sales import cost_analysis, filters, forecast, funnel, selectors
-from rapport.sales.views.common import owner_choices, page_context, team_choices
+from rapport.sales.views.common import owner_choices, page_context, refused_filters, team_choices
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The filter forms' labels, so a refused filter is named as the user sees it.
+FORECAST_LABELS = {"period": _("By"), "group_by": _("Per"), "start": _("From"), "end": _("To")}
+# The cost analysis calls its grouping group_by; the funnel form sends it as cost_by.
+FUNNEL_LABELS = {"start": _("Created from"), "end": _("to"), "cost_by": _("Costs per"), "group_by": _("Costs per")}
 
 # (measure, label, css modifier) in the order the chart draws them
 CHART_MEASURES = (
@@ -71,24 +75,24 @@ def chart(totals: list[forecast.ForecastRow]) -> list[dict[str, Any]]:
 @login_required
 def forecast_page(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
-    errors: dict[str, list[str]] = {}
+    refused: dict[str, Any] = {}
     result = None
     try:
         result = _forecast(request)
     except ValidationFailed as exc:
-        errors = exc.field_errors
+        refused = refused_filters(exc, FORECAST_LABELS)
     context = page_context(
         "forecast",
         result=result,
         chart=chart(result.totals) if result else [],
         chart_measures=CHART_MEASURES,
-        filter_errors=errors,
+        **refused,
         owners=owner_choices(user),
         teams=team_choices(),
         pipelines=selectors.pipeline_list(),
         export_query=request.GET.urlencode(),
     )
-    return render(request, "sales/forecast.html", context, status=422 if errors else 200)
+    return render(request, "sales/forecast.html", context, status=422 if refused else 200)
 
 
 @login_required
@@ -123,7 +127,7 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
     pipelines = selectors.pipeline_list()
     pipeline_id = _as_int(params.get("pipeline_id"))
     pipeline = next((p for p in pipelines if p.pk == pipeline_id), pipelines[0] if pipelines else None)
-    errors: dict[str, list[str]] = {}
+    refused: dict[str, Any] = {}
     result = costs = None
     try:
         start, end = filters.period_range(params.get("start"), params.get("end"), today=timezone.localdate())
@@ -139,7 +143,7 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
             )
         costs = cost_analysis.cost_analysis(user=user, start=start, end=end, group_by=params.get("cost_by") or "owner")
     except ValidationFailed as exc:
-        errors = exc.field_errors
+        refused = refused_filters(exc, FUNNEL_LABELS)
     widest = max([s.reached for s in result.stages] + [1]) if result else 1
     context = page_context(
         "funnel",
@@ -148,8 +152,8 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
         widest=widest,
         pipeline=pipeline,
         pipelines=pipelines,
-        filter_errors=errors,
+        **refused,
         owners=owner_choices(user),
         teams=team_choices(),
     )
-    return render(request, "sales/funnel.html", context, status=422 if errors else 200)
+    return render(request, "sales/funnel.html", context, status=422 if refused else 200)
