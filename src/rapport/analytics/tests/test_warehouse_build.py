@@ -92,7 +92,7 @@ def test_first_build_extracts_the_star_schema(crm: dict[str, Any], tmp_path: Pat
         "full": True,
         "tables": {
             "dim_account": 2,
-            "dim_channel": 8,
+            "dim_channel": 9,  # the eight contact channels and Rapport's own notes
             "dim_customer": 2,
             "dim_date": 730,
             "dim_product": 0,
