@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_supported_language_variant, gettext
 
 from rapport.common.errors import Conflict, NotFound, StaleVersion, ValidationFailed
 from rapport.core import policies
@@ -326,6 +328,17 @@ def quote_delete(*, actor: User, quote: Quote, via: str = "web") -> None:
         audit_record(actor=actor, action=AuditAction.DELETE, record=locked, changes=diff(before, {}), via=via)
 
 
+def _supported(*languages: str | None) -> str:
+    """The first of ``languages`` Rapport speaks (zh, zh-CN and zh-hans are all Chinese), else the default."""
+    for language in languages:
+        if language:
+            try:
+                return get_supported_language_variant(language)
+            except LookupError:
+                continue
+    return str(settings.LANGUAGE_CODE)
+
+
 def quote_send(*, actor: User, quote: Quote, to: Sequence[str], message: str = "", via: str = "web") -> Quote:
     """Email the quote as a PDF, mark it sent and put the email on the customer's timeline."""
     from rapport.core.jobs.mail import email_queue
@@ -339,7 +352,11 @@ def quote_send(*, actor: User, quote: Quote, to: Sequence[str], message: str = "
         raise Conflict("Add a line before sending the quote.")
     pdf = quote_pdf(quote=quote)
     subject = f"{quote.number}: {quote.title}"
-    body = message.strip() or f"Please find our quote {quote.number} attached."
+    # Stored text: the customer's email in the contact's language, the timeline entry in the sender's.
+    with translation.override(_supported(quote.contact.language if quote.contact is not None else "", actor.language)):
+        body = message.strip() or gettext("Please find our quote %(number)s attached.") % {"number": quote.number}
+    with translation.override(_supported(actor.language)):
+        logged_subject = gettext("Quote sent: %(subject)s") % {"subject": subject}
     with transaction.atomic():
         email = email_queue(to=list(to), subject=subject, body=body, attachments=[(f"{quote.number}.pdf", pdf, "application/pdf")])
         if quote.status == QuoteStatus.DRAFT:
@@ -350,7 +367,7 @@ def quote_send(*, actor: User, quote: Quote, to: Sequence[str], message: str = "
             actor=actor,
             channel=Channel.EMAIL,
             direction=Direction.OUTBOUND,
-            subject=f"Quote sent: {subject}"[:255],
+            subject=logged_subject[:255],
             body=f"To: {', '.join(to)}\n\n{body}",
             account_id=quote.account_id,
             contact_id=quote.contact_id,

@@ -189,3 +189,18 @@ def test_a_bad_address_sends_nothing_and_leaves_the_quote_a_draft(users, quote):
         quote_send(actor=users["north_rep"], quote=quote, to=["not an address"])
     quote.refresh_from_db()
     assert (quote.status, OutboundEmail.objects.count(), Interaction.objects.count()) == ("draft", 0, 0)
+
+
+def test_a_quote_email_is_written_in_the_contacts_language_and_logged_in_the_senders(users, quote, make_account):
+    from rapport.core.models import OutboundEmail, User
+    from rapport.customers.models import Contact, Interaction
+    from rapport.sales.quotes import quote_send
+
+    contact = Contact.objects.create(first_name="伟", last_name="张", full_name="张伟", language="zh-CN", account=quote.account, owner=users["north_rep"])
+    type(quote).objects.filter(pk=quote.pk).update(contact=contact)
+    quote.refresh_from_db()
+    User.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
+    sender = User.objects.get(pk=users["north_rep"].pk)
+    quote_send(actor=sender, quote=quote, to=["buyer@huaxing.example"])
+    assert OutboundEmail.objects.get().body == f"随函附上我们的报价单 {quote.number}，请查收。"
+    assert Interaction.objects.get(account=quote.account).subject == f"报价单已发送：{quote.number}: 笔记本电脑更新 2026"
