@@ -108,9 +108,9 @@ def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, logs: P
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{worker_logs(logs)}")
 
 
-def stop_gracefully(process: subprocess.Popen[bytes]) -> int:
+def stop_gracefully(process: subprocess.Popen[bytes], *, timeout: float = 15) -> int:
     process.send_signal(signal.SIGTERM)
-    return process.wait(timeout=15)
+    return process.wait(timeout=timeout)
 
 
 def test_a_task_killed_mid_run_is_retried_and_leaves_one_complete_set_of_rows(shared_db, start_worker, tmp_path):
@@ -176,7 +176,8 @@ def test_two_workers_fire_each_schedule_slot_exactly_once(shared_db, start_worke
         what="three slots fired while both workers ran",
         logs=tmp_path,
     )
-    assert [stop_gracefully(worker) for worker in workers] == [0, 0], worker_logs(tmp_path)
+    # A worker finishes the task it runs before it stops: here possibly a nightly model fit, slow under load.
+    assert [stop_gracefully(worker, timeout=STARTUP) for worker in workers] == [0, 0], worker_logs(tmp_path)
 
     slots = list(ScheduleSlot.objects.using(db).filter(job="every-second"))
     fired = DBTaskResult.objects.using(db).filter(task_path=mark_slot.module_path)
