@@ -53,6 +53,8 @@ def test_two_step_sign_in_from_enrolment_to_the_code_after_the_password(page, li
     expect(qr).to_be_visible()
     assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
     # What the phone's camera would read off the screen is the setup link, secret included.
+    # Shown larger, as a phone's camera would see it close up: at 200 px a module is under four pixels.
+    qr.evaluate("img => { img.style.width = '400px'; img.style.height = '400px'; }")
     read = read_qr(qr.screenshot())
     assert read == TOTPDevice.objects.get(user=users["north_rep"]).config_url
     assert secret.replace(" ", "") in read

@@ -12,3 +12,22 @@ class CoreConfig(AppConfig):
         from rapport.core.two_factor import remember_state_at_login
 
         user_logged_in.connect(remember_state_at_login, dispatch_uid="rapport.core.two_factor")
+
+        from django.db.backends.signals import connection_created
+
+        connection_created.connect(_sqlite_in_wal_mode, dispatch_uid="rapport.core.sqlite_wal")
+
+
+def _sqlite_in_wal_mode(sender: object, connection: object, **kwargs: object) -> None:
+    """Put a SQLite file in WAL mode once; the mode stays with the file.
+
+    Asking for it on every new connection (an init_command) needs a lock that SQLite does not wait
+    for: a web process connecting while another writes failed with "database is locked" (a 500).
+    """
+    if getattr(connection, "vendor", "") != "sqlite":
+        return
+    with connection.cursor() as cursor:  # type: ignore[attr-defined]
+        cursor.execute("PRAGMA journal_mode")
+        mode = cursor.fetchone()
+        if mode and str(mode[0]).lower() not in {"wal", "memory"}:
+            cursor.execute("PRAGMA journal_mode=WAL")
