@@ -72,7 +72,7 @@ def test_a_rep_sees_the_reply_under_the_quote_and_downloads_its_attachment(page,
     expect(reply.locator(".tl-reply a")).to_have_text(sent.subject)
     files = reply.locator(".tl-files li")
     expect(files).to_have_count(3)
-    expect(files.nth(2)).to_contain_text("not kept" if language == "en" else "未保存：不接受这种文件")
+    expect(files.nth(2)).to_contain_text("not kept" if language == "en" else "未保存：不接受此类文件")
     expect(files.nth(2).locator("a")).to_have_count(0)
     _shot(page, f"mail-timeline-{language}")
 

@@ -12,17 +12,18 @@ import re
 
 from django.utils.translation import gettext, gettext_noop
 
+from rapport.common.messages import SHARED_MESSAGES, SHARED_PATTERNS, UPLOAD_MESSAGES, UPLOAD_PATTERNS, Pattern, in_user_language
+
 # Fixed messages of customers.validation / records / services, listed so makemessages collects them.
 FIXED = (
-    gettext_noop("This field is required."),
+    *SHARED_MESSAGES,
+    *UPLOAD_MESSAGES,
     gettext_noop("A value is required."),
     gettext_noop("Give a first name, a last name or both."),
     gettext_noop("Must be a whole number."),
     gettext_noop("Must be text."),
     gettext_noop("Must be true or false."),
-    gettext_noop("Must be an id."),
     gettext_noop("Must be between 0 and 2,147,483,647."),
-    gettext_noop("Unknown field."),
     gettext_noop("No such user."),
     gettext_noop("No such team."),
     gettext_noop("No such custom field."),
@@ -41,10 +42,8 @@ FIXED = (
     gettext_noop("This record has records that depend on it (e.g. subsidiaries); move or delete them first."),
     gettext_noop("Other records depend on this one."),
     gettext_noop("Say which account, contact or lead this interaction is with."),
-    gettext_noop("The cursor is not valid; start again from the first page."),
     gettext_noop("Only the person who logged an interaction may correct it."),
     # Lead imports (dataops.lead_import, customers.lead_files)
-    gettext_noop("The file is empty."),
     gettext_noop("The file holds no leads."),
     gettext_noop("The file has no header row."),
     gettext_noop("This is not a text file: save the spreadsheet as CSV (UTF-8) or export vCards."),
@@ -62,19 +61,6 @@ FIXED = (
     gettext_noop("Choose one record: a contact, a lead or an account."),
     gettext_noop("This message has been filed already."),
     gettext_noop("This message could not be read, so there is nothing to file."),
-    # The upload rules (common.uploads), shown for an email's attachments that were not kept
-    gettext_noop("The file has no usable name."),
-    gettext_noop("The archive has a part whose path leaves the archive."),
-    gettext_noop("The archive expands to too much data (a decompression bomb?)."),
-    gettext_noop("The archive holds another archive; nested archives are refused."),
-    gettext_noop("The file is a damaged or unsupported archive."),
-    gettext_noop("Only Word (.docx) and Excel (.xlsx) archives are accepted."),
-    gettext_noop("a PDF document"),
-    gettext_noop("a PNG image"),
-    gettext_noop("a JPEG image"),
-    gettext_noop("a Word document"),
-    gettext_noop("an Excel workbook"),
-    gettext_noop("plain text"),
     # core.passwords and core.two_factor
     gettext_noop("Your current password is not right."),
     gettext_noop("Choose a password different from the current one."),
@@ -84,38 +70,23 @@ FIXED = (
     gettext_noop("Your administrator requires a second factor for staff; it cannot be turned off."),
 )
 
-PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+PATTERNS: tuple[Pattern, ...] = (
+    *SHARED_PATTERNS,
+    *UPLOAD_PATTERNS,
     (re.compile(r"'(?P<value>.*)' is not a valid phone number\."), gettext_noop("“%(value)s” is not a valid phone number.")),
     (re.compile(r"'(?P<value>.*)' is not a phone number\."), gettext_noop("“%(value)s” is not a phone number.")),
     (
         re.compile(r"'(?P<value>.*)' is not an ISO 3166 country code such as CN or US\."),
         gettext_noop("“%(value)s” is not a country code such as CN or US."),
     ),
-    (re.compile(r"'(?P<value>.*)' is not a date \(YYYY-MM-DD\)\."), gettext_noop("“%(value)s” is not a date (YYYY-MM-DD).")),
     (re.compile(r"'(?P<value>.*)' is not a number\."), gettext_noop("“%(value)s” is not a number.")),
-    (re.compile(r"'(?P<value>.*)' is not an id\."), gettext_noop("“%(value)s” is not an id.")),
     (re.compile(r"'(?P<value>.*)' is not one of: (?P<choices>.*)\."), gettext_noop("“%(value)s” is not one of: %(choices)s.")),
-    (
-        re.compile(r"At most (?P<limit>\d+) characters \(this has (?P<length>\d+)\)\."),
-        gettext_noop("At most %(limit)s characters (this has %(length)s)."),
-    ),
-    (re.compile(r"No such record: (?P<value>\d+)\."), gettext_noop("No such record: %(value)s.")),
     (re.compile(r"No such contact: (?P<value>\d+)\."), gettext_noop("No such contact: %(value)s.")),
     (re.compile(r"No such lead: (?P<value>\d+)\."), gettext_noop("No such lead: %(value)s.")),
     (re.compile(r"No such account: (?P<value>\d+)\."), gettext_noop("No such account: %(value)s.")),
     (
         re.compile(r"Column “(?P<value>.*)” is not a lead field and is not imported\."),
         gettext_noop("Column “%(value)s” is not a lead field and is not imported."),
-    ),
-    (re.compile(r"The file is larger than (?P<value>[\d.]+ [KM]B)\."), gettext_noop("The file is larger than %(value)s.")),
-    (re.compile(r"The archive has more than (?P<value>\d+) parts\."), gettext_noop("The archive has more than %(value)s parts.")),
-    (
-        re.compile(r"This kind of file is not accepted; send one of (?P<value>.*)\."),
-        gettext_noop("This kind of file is not accepted; send one of %(value)s."),
-    ),
-    (
-        re.compile(r"The file is (?P<kind>an? [\w ]+|plain text) but its name ends in '(?P<value>.*)'\."),
-        gettext_noop("The file is %(kind)s but its name ends in “%(value)s”."),
     ),
     (
         re.compile(r"The card has no END:VCARD before line (?P<value>\d+)\."),
@@ -125,12 +96,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def translate_error(message: str, *, field: str = "") -> str:
-    for pattern, template in PATTERNS:
-        if found := pattern.fullmatch(message):
-            # A quoted kind of file ("a PDF document") is one of the fixed labels: in the user's words too.
-            values = {key: gettext(value) if key == "kind" else value for key, value in found.groupdict().items()}
-            return gettext(template) % values
-    translated = gettext(message)
+    translated = in_user_language(message, PATTERNS)
     if translated == message and field.startswith("emails["):
         # email-validator explains in English; say the essential in the user's language first.
         return gettext("Not a valid email address (%(detail)s)") % {"detail": message}

@@ -204,7 +204,7 @@ def test_a_chinese_speaking_rep_reads_why_a_file_was_not_kept_in_chinese(users, 
     client.force_login(rep)
     page = client.get(f"/contacts/{zhang.pk}/").content.decode()
     for text in (
-        "未保存：不接受这种文件；请发送以下类型之一：.pdf, .png, .jpg, .jpeg, .docx, .xlsx, .txt。",
+        "未保存：不接受此类文件；请上传以下格式之一：.pdf, .png, .jpg, .jpeg, .docx, .xlsx, .txt。",
         "未保存：文件大于 1 KB。",
         "未保存：文件内容是PNG 图片，但文件名以“.pdf”结尾。",
     ):

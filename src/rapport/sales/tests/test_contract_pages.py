@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import zoneinfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from rapport.sales.tests import upload_samples as samples
+from rapport.sales.views.messages import say
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +34,8 @@ def make_contract(users, account):
     from rapport.sales.contracts import contract_create
 
     def make(title="Maintenance", ends_in=200, owner=None, on=None):
-        today = timezone.localdate()
+        # The pages count days in the owner's time zone (Asia/Shanghai), a day ahead of UTC in its evening.
+        today = timezone.localdate(timezone=zoneinfo.ZoneInfo((owner or users["north_rep"]).time_zone))
         data = {
             "title": title,
             "account_id": (on or account).pk,
@@ -151,7 +154,9 @@ def test_every_refused_upload_is_shown_at_the_field(users, client_for, make_cont
     upload = SimpleUploadedFile(filename, samples.refused_content(case))
     response = client_for(users["north_rep"]).post(reverse("sales:contract_document_upload", args=[contract.pk]), {"file": upload})
     assert response.status_code == 422
-    assert re.search(r'field has-error">.*?<label for="id_file">.*?' + re.escape(html.escape(reason)), response.content.decode(), re.S)
+    # The page says the service's reason in the page's words (quotes typographic).
+    shown = say(reason)
+    assert re.search(r'field has-error">.*?<label for="id_file">.*?' + re.escape(html.escape(shown)), response.content.decode(), re.S)
     assert ContractDocument.objects.count() == 0
 
 

@@ -14,9 +14,11 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop
 
 from rapport.common.errors import RapportError, ValidationFailed
+from rapport.common.messages import SHARED_MESSAGES, SHARED_PATTERNS, UPLOAD_MESSAGES, UPLOAD_PATTERNS, Pattern, in_user_language
 
 FIXED = (
-    gettext_noop("This field is required."),
+    *SHARED_MESSAGES,
+    *UPLOAD_MESSAGES,
     gettext_noop("Must be more than zero."),
     gettext_noop("Must not be negative."),
     gettext_noop("Too large."),
@@ -49,7 +51,6 @@ FIXED = (
     gettext_noop("A quota covers at most a year."),
     gettext_noop("A date is required (YYYY-MM-DD)."),
     gettext_noop("At most 200 characters."),
-    gettext_noop("The cursor is not valid; start again from the first page."),
     gettext_noop("This person is not a contact of the quote's account."),
     gettext_noop("This opportunity is for another account."),
     # contracts
@@ -62,33 +63,16 @@ FIXED = (
     gettext_noop("Choose draft or active; a contract ends by termination or at its end date."),
     gettext_noop("The end comes on or after the start."),
     gettext_noop("Give a date (YYYY-MM-DD)."),
-    gettext_noop("Must be an id."),
-    gettext_noop("Unknown field."),
     gettext_noop("This field is set by the server and cannot be changed."),
     gettext_noop("No such contract."),
     gettext_noop("No such document."),
     gettext_noop("The file of this document is missing."),
-    # uploads (common.uploads), and the kinds of file it names
-    gettext_noop("Choose a file."),
-    gettext_noop("The file is empty."),
-    gettext_noop("The file has no usable name."),
-    gettext_noop("The archive has a part whose path leaves the archive."),
-    gettext_noop("The archive expands to too much data (a decompression bomb?)."),
-    gettext_noop("The archive holds another archive; nested archives are refused."),
-    gettext_noop("The file is a damaged or unsupported archive."),
-    gettext_noop("Only Word (.docx) and Excel (.xlsx) archives are accepted."),
-    gettext_noop("a PDF document"),
-    gettext_noop("a PNG image"),
-    gettext_noop("a JPEG image"),
-    gettext_noop("a Word document"),
-    gettext_noop("an Excel workbook"),
-    gettext_noop("plain text"),
 )
 
-PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+PATTERNS: tuple[Pattern, ...] = (
+    *SHARED_PATTERNS,
+    *UPLOAD_PATTERNS,
     (re.compile(r"'(?P<value>.*)' is not an amount\."), gettext_noop("“%(value)s” is not an amount.")),
-    (re.compile(r"'(?P<value>.*)' is not a date \(YYYY-MM-DD\)\."), gettext_noop("“%(value)s” is not a date (YYYY-MM-DD).")),
-    (re.compile(r"'(?P<value>.*)' is not an id\."), gettext_noop("“%(value)s” is not an id.")),
     (
         re.compile(r"'(?P<value>.*)' is not a supported ISO 4217 currency code\."),
         gettext_noop("“%(value)s” is not a supported currency code."),
@@ -102,7 +86,6 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         gettext_noop("Only %(amount)s %(currency)s is outstanding."),
     ),
     (re.compile(r"No such product: (?P<value>.*)\."), gettext_noop("No such product: %(value)s.")),
-    (re.compile(r"No such record: (?P<value>.*)\."), gettext_noop("No such record: %(value)s.")),
     (re.compile(r"(?P<sku>.+) is no longer sold\."), gettext_noop("%(sku)s is no longer sold.")),
     (
         re.compile(r"No price book in (?P<currency>[A-Z]{3}) lists (?P<sku>.+)\."),
@@ -114,10 +97,6 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         gettext_noop("The lines are priced in %(currency)s; remove them before changing the currency."),
     ),
     (
-        re.compile(r"At most (?P<limit>\d+) characters \(this has (?P<length>\d+)\)\."),
-        gettext_noop("At most %(limit)s characters (this has %(length)s)."),
-    ),
-    (
         re.compile(r"There is a default price book in (?P<currency>[A-Z]{3}) already\."),
         gettext_noop("There is a default price book in %(currency)s already."),
     ),
@@ -127,19 +106,7 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         gettext_noop("The new term starts on %(date)s; it ends on or after that."),
     ),
     (re.compile(r"A number of days from 0 to (?P<limit>\d+)\."), gettext_noop("A number of days from 0 to %(limit)s.")),
-    (re.compile(r"The file is larger than (?P<limit>.+)\."), gettext_noop("The file is larger than %(limit)s.")),
-    (re.compile(r"The archive has more than (?P<limit>\d+) parts\."), gettext_noop("The archive has more than %(limit)s parts.")),
-    (
-        re.compile(r"This kind of file is not accepted; send one of (?P<accepted>.+)\."),
-        gettext_noop("This kind of file is not accepted; send one of %(accepted)s."),
-    ),
-    (
-        re.compile(r"The file is (?P<kind>an? .+|plain text) but its name ends in '(?P<ext>.*)'\."),
-        gettext_noop("The file is %(kind)s but its name ends in '%(ext)s'."),
-    ),
 )
-# Parts of a matched message that are themselves catalogue entries (never what the user typed).
-TRANSLATED_PARTS = frozenset({"kind"})
 
 ORDER_REFUSAL = gettext_noop("This order is %(status)s: it cannot be moved to “%(wanted)s”.")
 QUOTE_REFUSAL = gettext_noop("This quote is %(status)s: it cannot be marked “%(wanted)s”.")
@@ -148,11 +115,7 @@ QUOTE_LOCKED = gettext_noop("This quote is %(status)s, so its lines are fixed. M
 
 def say(message: str) -> str:
     """One service message in the user's language."""
-    for pattern, template in PATTERNS:
-        if matched := pattern.fullmatch(message):
-            parts = {name: gettext(value) if name in TRANSLATED_PARTS else value for name, value in matched.groupdict().items()}
-            return gettext(template) % parts
-    return gettext(message)
+    return in_user_language(message, PATTERNS)
 
 
 def translated(exc: ValidationFailed) -> ValidationFailed:
