@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from rapport.common.errors import PermissionDenied
+from rapport.core.middleware import activate_user_zone
 from rapport.core.models import TokenScope
 from rapport.core.services import token_authenticate
 from rapport.core.two_factor import NONE, session_owes
@@ -24,6 +25,7 @@ class BearerToken(HttpBearer):
             raise PermissionDenied("This token may only read; issue a read_write token to make changes.")
         request.user = found.user
         request.api_token = found  # type: ignore[attr-defined]
+        activate_user_zone(found.user)
         return found.user
 
 

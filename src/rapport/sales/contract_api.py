@@ -60,7 +60,10 @@ class ContractPatch(Schema):
 
 class RenewIn(Schema):
     model_config = ConfigDict(extra="forbid")
-    end_date: date | None = Field(None, description="The new term's end; as long as the last term when left out")
+    start_date: date | None = Field(
+        None, description="The new term's start, after the current end; the day after it when left out, or today for a lapsed contract"
+    )
+    end_date: date | None = Field(None, description="The new term's end, today or later; as long as the last term when left out")
     value: Decimal | None = Field(None, max_digits=18, decimal_places=2, description="The new term's value; unchanged when left out")
     version: int | None = None
 
@@ -153,12 +156,22 @@ def update_contract(request: HttpRequest, contract_id: Id, payload: ContractPatc
     return contracts.contract_update(actor=user, contract=contract, data=data, expected_version=version, via="api")
 
 
-@router.post("/contracts/{contract_id}/renew", response=ContractOut, summary="Start the next term the day after this one ends")
+@router.post(
+    "/contracts/{contract_id}/renew",
+    response=ContractOut,
+    summary="Start the next term: the day after this one ends, or today for a lapsed contract",
+)
 def renew_contract(request: HttpRequest, contract_id: Id, payload: RenewIn) -> Any:
     user, contract = _visible(request, contract_id)
     version = expected_version(request, payload.version)
     return contracts.contract_renew(
-        actor=user, contract=contract, end_date=payload.end_date, value=payload.value, expected_version=version, via="api"
+        actor=user,
+        contract=contract,
+        start_date=payload.start_date,
+        end_date=payload.end_date,
+        value=payload.value,
+        expected_version=version,
+        via="api",
     )
 
 

@@ -77,6 +77,12 @@ class ContractForm(ServiceErrorsMixin, forms.Form):
 
 
 class RenewForm(ServiceErrorsMixin, forms.Form):
+    start_date = forms.DateField(
+        label=_("New term starts"),
+        required=False,
+        widget=DATE,
+        help_text=_("The day after this term ends when left empty; today, if the contract has lapsed."),
+    )
     end_date = forms.DateField(label=_("New end date"), required=False, widget=DATE, help_text=_("As long as this term when left empty."))
     value = forms.DecimalField(
         label=_("New value"), required=False, max_digits=18, decimal_places=2, widget=_input(forms.NumberInput(attrs={"step": "0.01"}))

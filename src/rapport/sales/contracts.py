@@ -241,17 +241,36 @@ def contract_update(
 
 
 def contract_renew(
-    *, actor: User, contract: Contract, end_date: Any = None, value: Any = None, expected_version: int | None = None, via: str = "web"
+    *,
+    actor: User,
+    contract: Contract,
+    start_date: Any = None,
+    end_date: Any = None,
+    value: Any = None,
+    expected_version: int | None = None,
+    via: str = "web",
 ) -> Contract:
-    """Start the next term the day after this one ends; it lasts as long as this one unless ``end_date`` says otherwise."""
+    """Start the next term: the day after this one ends, or today when the contract has lapsed.
+
+    A lapsed contract is not renewed into the past: the customer was not
+    covered in between, so its new term starts today unless ``start_date``
+    says otherwise (on or after the old end). The term lasts as long as the
+    last one unless ``end_date`` says otherwise, and it may not end before today.
+    """
     _require_editor(actor, contract)
     if contract.status not in RENEWABLE:
         raise Conflict(NOT_RENEWED[ContractStatus(contract.status)])
     errors = Errors()
-    start = contract.end_date + dt.timedelta(days=1)
+    today = timezone.localdate()
+    earliest = contract.end_date + dt.timedelta(days=1)
+    start = clean_date(start_date, field="start_date", errors=errors) or max(earliest, today)
+    if start < earliest:
+        errors.add("start_date", f"The current term ends on {contract.end_date.isoformat()}; the new one starts after that.")
     end = clean_date(end_date, field="end_date", errors=errors) or start + (contract.end_date - contract.start_date)
     if end < start:
         errors.add("end_date", f"The new term starts on {start.isoformat()}; it ends on or after that.")
+    elif end < today:
+        errors.add("end_date", "The new term would be over already; choose an end date from today on.")
     fields: dict[str, Any] = {"start_date": start, "end_date": end, "status": ContractStatus.ACTIVE}
     if value not in (None, ""):
         fields["value"] = clean_amount(value, field="value", errors=errors, currency=contract.currency)

@@ -289,6 +289,16 @@ def test_a_chinese_user_reads_the_contract_pages_refusals_in_chinese(users, clie
     assert too_early.status_code == 422 and f"新合同期从 {start} 开始；结束日期不能早于该日。" in _text(too_early)
     stale = client.post(reverse("sales:contract_renew", args=[contract.pk]), {"version": 0})
     assert stale.status_code == 409 and "在您查看期间，其他人修改了这份合同。" in _text(stale)
+    lapsed = make_contract("Lapsed", ends_in=-30)
+    Contract.objects.filter(pk=lapsed.pk).update(status="ended")
+    back_dated = client.post(reverse("sales:contract_renew", args=[lapsed.pk]), {"start_date": str(lapsed.end_date), "version": 1})
+    assert back_dated.status_code == 422
+    assert re.search(
+        r'field has-error">.*?<label for="id_start_date">.*?本期合同于 ' + str(lapsed.end_date), back_dated.content.decode(), re.S
+    )
+    assert client.post(reverse("sales:contract_renew", args=[lapsed.pk]), {"version": 1}).status_code == 302
+    lapsed.refresh_from_db()
+    assert (lapsed.status, lapsed.start_date) == ("active", timezone.localdate())
     mismatched = SimpleUploadedFile("signed.pdf", samples.PNG)
     refused = client.post(reverse("sales:contract_document_upload", args=[contract.pk]), {"file": mismatched})
     assert refused.status_code == 422 and "文件内容是PNG 图片，但文件名以“.pdf”结尾。" in _text(refused)

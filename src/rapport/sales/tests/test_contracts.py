@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from django.utils import timezone
@@ -15,12 +16,17 @@ def account(users, make_account):
     return make_account(users["north_rep"], "华星上海")
 
 
+# Contracts run for the calendar year that holds today, in the reps' time zone, so that "next term" is always ahead.
+TODAY = timezone.localdate(timezone=zoneinfo.ZoneInfo("Asia/Shanghai"))
+YEAR, NEXT = TODAY.year, TODAY.year + 1
+
+
 def _body(account, **extra):
     return {
         "title": "年度维护合同",
         "account_id": account.pk,
-        "start_date": "2026-01-01",
-        "end_date": "2026-12-31",
+        "start_date": f"{YEAR}-01-01",
+        "end_date": f"{YEAR}-12-31",
         "value": "120000.00",
         "currency": "CNY",
         **extra,
@@ -52,7 +58,7 @@ def test_a_contract_is_created_numbered_and_read_back(users, api_for, account):
 @pytest.mark.parametrize(
     ("change", "field"),
     [
-        ({"end_date": "2025-12-31"}, "end_date"),
+        ({"end_date": f"{YEAR - 1}-12-31"}, "end_date"),
         ({"currency": "XXX"}, "currency"),
         ({"value": "-1.00"}, "value"),
         ({"title": "  "}, "title"),
@@ -107,27 +113,54 @@ def test_a_stale_version_is_refused_and_nothing_is_lost(users, api_for, account)
     assert stale.status_code == 412
     assert api.patch(f"contracts/{created['id']}", {"end_date": "2025-01-01", "version": 2}).json()["errors"].keys() == {"end_date"}
     stored = api.get(f"contracts/{created['id']}").json()
-    assert (stored["title"], stored["value"], stored["version"], stored["end_date"]) == ("年度维护合同", "130000.00", 2, "2026-12-31")
+    assert (stored["title"], stored["value"], stored["version"], stored["end_date"]) == ("年度维护合同", "130000.00", 2, f"{YEAR}-12-31")
 
 
 def test_renew_starts_the_next_term_and_terminate_ends_it(users, api_for, account):
     api = api_for(users["north_rep"])
     created = api.post("contracts", _body(account)).json()
     renewed = api.post(f"contracts/{created['id']}/renew", {"value": "125000.00"}).json()
+    # The next term starts the day after this one ends and lasts as long (a leap year makes it a day longer or shorter).
+    length = dt.date(YEAR, 12, 31) - dt.date(YEAR, 1, 1)
     assert (renewed["start_date"], renewed["end_date"], renewed["value"], renewed["version"]) == (
-        "2027-01-01",
-        "2027-12-31",
+        f"{NEXT}-01-01",
+        str(dt.date(NEXT, 1, 1) + length),
         "125000.00",
         2,
     )
-    assert api.post(f"contracts/{created['id']}/renew", {"end_date": "2027-06-30"}).json()["errors"].keys() == {"end_date"}
-    assert api.post(f"contracts/{created['id']}/terminate", {"ended_on": "2026-01-01"}).json()["errors"].keys() == {"ended_on"}
-    assert api.post(f"contracts/{created['id']}/terminate", {"ended_on": "2027-03-31", "version": 1}).status_code == 409
-    ended = api.post(f"contracts/{created['id']}/terminate", {"ended_on": "2027-03-31"}).json()
-    assert (ended["status"], ended["end_date"]) == ("cancelled", "2027-03-31")
+    assert api.post(f"contracts/{created['id']}/renew", {"end_date": f"{NEXT}-06-30"}).json()["errors"].keys() == {"end_date"}
+    assert api.post(f"contracts/{created['id']}/terminate", {"ended_on": f"{YEAR}-01-01"}).json()["errors"].keys() == {"ended_on"}
+    assert api.post(f"contracts/{created['id']}/terminate", {"ended_on": f"{NEXT}-03-31", "version": 1}).status_code == 409
+    ended = api.post(f"contracts/{created['id']}/terminate", {"ended_on": f"{NEXT}-03-31"}).json()
+    assert (ended["status"], ended["end_date"]) == ("cancelled", f"{NEXT}-03-31")
     assert api.post(f"contracts/{created['id']}/terminate").status_code == 409
     assert api.post(f"contracts/{created['id']}/renew").status_code == 409
     assert api.patch(f"contracts/{created['id']}", {"status": "active"}).json()["errors"].keys() == {"status"}
+
+
+def test_a_lapsed_contract_renews_from_today_never_into_the_past(users, api_for, account):
+    api = api_for(users["north_rep"])
+    lapsed_end = TODAY - dt.timedelta(days=100)
+    start = lapsed_end - dt.timedelta(days=364)
+    created = api.post("contracts", _body(account, start_date=str(start), end_date=str(lapsed_end))).json()
+    from rapport.sales.models import Contract
+
+    Contract.objects.filter(pk=created["id"]).update(status="ended")
+    into_the_past = api.post(f"contracts/{created['id']}/renew", {"start_date": str(lapsed_end)})
+    assert into_the_past.status_code == 422 and into_the_past.json()["errors"].keys() == {"start_date"}
+    over_already = api.post(f"contracts/{created['id']}/renew", {"end_date": str(TODAY - dt.timedelta(days=1))})
+    assert over_already.status_code == 422 and over_already.json()["errors"].keys() == {"end_date"}
+    assert api.get(f"contracts/{created['id']}").json()["status"] == "ended"  # nothing changed by the refusals
+    renewed = api.post(f"contracts/{created['id']}/renew").json()
+    assert (renewed["status"], renewed["start_date"], renewed["end_date"]) == ("active", str(TODAY), str(TODAY + dt.timedelta(days=364)))
+
+
+def test_a_renewal_may_start_later_than_the_day_after_the_end(users, api_for, account):
+    api = api_for(users["north_rep"])
+    created = api.post("contracts", _body(account)).json()
+    later = dt.date(NEXT, 2, 1)
+    renewed = api.post(f"contracts/{created['id']}/renew", {"start_date": str(later), "end_date": f"{NEXT}-12-31"}).json()
+    assert (renewed["start_date"], renewed["end_date"]) == (str(later), f"{NEXT}-12-31")
 
 
 def test_someone_who_cannot_see_the_contract_changes_nothing(users, api_for, account):
@@ -184,7 +217,7 @@ def test_renew_and_terminate_are_refused_with_409_outside_their_states(users, ap
     api = api_for(users["north_rep"])
     for action, allowed, reasons, body in (
         ("renew", renews, NOT_RENEWED, {}),
-        ("terminate", terminates, NOT_TERMINATED, {"ended_on": "2026-06-30"}),
+        ("terminate", terminates, NOT_TERMINATED, {"ended_on": f"{YEAR}-06-30"}),
     ):
         contract = _in_state(account, status)
         response = api.post(f"contracts/{contract.pk}/{action}", body)
@@ -195,7 +228,7 @@ def test_renew_and_terminate_are_refused_with_409_outside_their_states(users, ap
         else:
             assert response.status_code == 409 and response["Content-Type"] == "application/problem+json"
             assert (response.json()["title"], response.json()["detail"]) == ("Conflict", reasons[status])
-            assert (stored["status"], stored["version"], stored["end_date"]) == (status, 1, "2026-12-31")
+            assert (stored["status"], stored["version"], stored["end_date"]) == (status, 1, f"{YEAR}-12-31")
 
 
 @pytest.mark.parametrize(

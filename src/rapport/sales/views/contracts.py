@@ -165,7 +165,13 @@ def contract_renew(request: HttpRequest, pk: int) -> HttpResponse:
         "renew",
         RenewForm(request.POST),
         lambda data: contracts.contract_renew(
-            actor=user, contract=record, end_date=data["end_date"], value=data["value"], expected_version=data["version"], via="web"
+            actor=user,
+            contract=record,
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            value=data["value"],
+            expected_version=data["version"],
+            via="web",
         ),
         _("Renewed for another term."),
     )

@@ -62,6 +62,7 @@ FIXED = (
     gettext_noop("A terminated contract is not reopened; make a new one."),
     gettext_noop("Choose draft or active; a contract ends by termination or at its end date."),
     gettext_noop("The end comes on or after the start."),
+    gettext_noop("The new term would be over already; choose an end date from today on."),
     gettext_noop("Give a date (YYYY-MM-DD)."),
     gettext_noop("This field is set by the server and cannot be changed."),
     gettext_noop("No such contract."),
@@ -101,6 +102,10 @@ PATTERNS: tuple[Pattern, ...] = (
         gettext_noop("There is a default price book in %(currency)s already."),
     ),
     (re.compile(r"The contract started on (?P<date>[\d-]+)\."), gettext_noop("The contract started on %(date)s.")),
+    (
+        re.compile(r"The current term ends on (?P<date>[\d-]+); the new one starts after that\."),
+        gettext_noop("The current term ends on %(date)s; the new one starts after that."),
+    ),
     (
         re.compile(r"The new term starts on (?P<date>[\d-]+); it ends on or after that\."),
         gettext_noop("The new term starts on %(date)s; it ends on or after that."),
