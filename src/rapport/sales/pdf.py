@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils import translation
 from weasyprint import HTML
 
 from rapport.sales.catalog_models import Quote
-from rapport.sales.quotes import quote_lines
+from rapport.sales.quotes import quote_language, quote_lines
 
 
 def _no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
@@ -20,10 +21,11 @@ def _no_fetch(url: str, *args: object, **kwargs: object) -> dict[str, object]:
     raise ValueError(f"PDF documents load no external resources ({url[:80]})")
 
 
-def quote_pdf(*, quote: Quote) -> bytes:
-    """The quote as it is now (call with a quote the user may see)."""
-    html = render_to_string(
-        "sales/pdf/quote.html",
-        {"quote": quote, "lines": quote_lines(quote=quote), "company": getattr(settings, "RAPPORT_COMPANY_NAME", "Rapport")},
-    )
+def quote_pdf(*, quote: Quote, language: str | None = None) -> bytes:
+    """The quote as it is now (call with a quote the user may see), in ``language`` or the customer's (``quote_language``)."""
+    with translation.override(quote_language(quote=quote, asked=language)):
+        html = render_to_string(
+            "sales/pdf/quote.html",
+            {"quote": quote, "lines": quote_lines(quote=quote), "company": getattr(settings, "RAPPORT_COMPANY_NAME", "Rapport")},
+        )
     return HTML(string=html, url_fetcher=_no_fetch).write_pdf() or b""

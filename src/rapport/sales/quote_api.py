@@ -134,11 +134,11 @@ def send_quote(request: HttpRequest, quote_id: Id, payload: SendIn) -> Any:
     return fresh(quotes.quote_send(actor=user, quote=quote, to=payload.to, message=payload.message, via="api"), user)
 
 
-@router.get("/quotes/{quote_id}/pdf", summary="The quote as a PDF (application/pdf)")
-def quote_pdf(request: HttpRequest, quote_id: Id) -> HttpResponse:
+@router.get("/quotes/{quote_id}/pdf", summary="The quote as a PDF (application/pdf), in the contact's language unless ?language= says")
+def quote_pdf(request: HttpRequest, quote_id: Id, language: str | None = None) -> HttpResponse:
     from rapport.sales.pdf import quote_pdf as render
 
     quote = _visible(request, quote_id)[1]
-    response = HttpResponse(render(quote=quote), content_type="application/pdf")
+    response = HttpResponse(render(quote=quote, language=language), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{quote.number}.pdf"'
     return response

@@ -339,6 +339,25 @@ def _supported(*languages: str | None) -> str:
     return str(settings.LANGUAGE_CODE)
 
 
+def quote_language(*, quote: Quote, asked: str | None = None) -> str:
+    """The language a quote's documents are written in: the one asked for, else the contact's, else the active one.
+
+    The PDF goes to the customer, so by default it speaks the customer's
+    language whoever downloads or sends it. ``asked`` must be one Rapport
+    speaks (422 on ``language`` otherwise).
+    """
+    if asked:
+        supported = {code for code, _label in settings.LANGUAGES}
+        try:
+            chosen = get_supported_language_variant(asked)
+        except LookupError:
+            chosen = ""
+        if chosen not in supported:
+            raise ValidationFailed.for_field("language", f"Choose one of {', '.join(sorted(supported))}.")
+        return chosen
+    return _supported(quote.contact.language if quote.contact is not None else "", translation.get_language())
+
+
 def quote_send(*, actor: User, quote: Quote, to: Sequence[str], message: str = "", via: str = "web") -> Quote:
     """Email the quote as a PDF, mark it sent and put the email on the customer's timeline."""
     from rapport.core.jobs.mail import email_queue
@@ -350,10 +369,11 @@ def quote_send(*, actor: User, quote: Quote, to: Sequence[str], message: str = "
         raise Conflict(f"A {quote.get_status_display().lower()} quote is not sent again; revise it first.")
     if not quote.lines.exists():
         raise Conflict("Add a line before sending the quote.")
-    pdf = quote_pdf(quote=quote)
+    # Stored text: the customer's email and its PDF in the contact's language, the timeline entry in the sender's.
+    customer_language = _supported(quote.contact.language if quote.contact is not None else "", actor.language)
+    pdf = quote_pdf(quote=quote, language=customer_language)
     subject = f"{quote.number}: {quote.title}"
-    # Stored text: the customer's email in the contact's language, the timeline entry in the sender's.
-    with translation.override(_supported(quote.contact.language if quote.contact is not None else "", actor.language)):
+    with translation.override(customer_language):
         body = message.strip() or gettext("Please find our quote %(number)s attached.") % {"number": quote.number}
     with translation.override(_supported(actor.language)):
         logged_subject = gettext("Quote sent: %(subject)s") % {"subject": subject}

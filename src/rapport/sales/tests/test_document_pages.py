@@ -156,6 +156,26 @@ def test_pdf_download(users, client_for, quote):
     assert "上海华通科技" in text and "13557.74" in text
 
 
+def test_the_pdf_buttons_name_the_language_and_offer_the_others(users, client_for, api_for, quote):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    client = client_for(users["north_rep"])
+    page = client.get(f"/sales/quotes/{quote.pk}/")
+    # No contact on the quote: the document speaks the reader's language (English here), Chinese is one click away.
+    assert 'data-pdf title="In the customer' in page.content.decode() and "PDF · English" in page.content.decode()
+    assert f'href="/sales/quotes/{quote.pk}/pdf/?language=zh-hans"' in page.content.decode()
+    chinese = client.get(f"/sales/quotes/{quote.pk}/pdf/", {"language": "zh-hans"})
+    assert "小计" in "".join(p.extract_text() for p in PdfReader(BytesIO(chinese.content)).pages)
+    refused = client.get(f"/sales/quotes/{quote.pk}/pdf/", {"language": "klingon"})
+    assert refused.status_code == 422 and "Choose one of en, zh-hans." in refused.content.decode()
+    api = api_for(users["north_rep"])
+    assert api.get(f"quotes/{quote.pk}/pdf?language=zh-hans")["Content-Type"] == "application/pdf"
+    bad = api.get(f"quotes/{quote.pk}/pdf?language=klingon")
+    assert bad.status_code == 422 and set(bad.json()["errors"]) == {"language"}
+
+
 def test_order_from_quote_status_actions_and_their_refusals(users, client_for, quote):
     client = client_for(users["north_rep"])
     early = client.post(f"/sales/quotes/{quote.pk}/order/")
@@ -342,4 +362,9 @@ def test_the_api_replaces_a_line_like_the_page(users, api_for, quote, catalogue)
     assert Quote.objects.get(pk=quote.pk).grand_total == Decimal("3389.44")
     bad = api.put(f"/api/v1/quote-lines/{line.pk}", {"quantity": "1"})
     assert bad.status_code == 422 and Quote.objects.get(pk=quote.pk).grand_total == Decimal("3389.44")
-    assert api_for(users["south_rep"]).put(f"/api/v1/quote-lines/{line.pk}", {"quantity": "1", "description": "x", "unit_price": "1"}).status_code == 404
+    assert (
+        api_for(users["south_rep"])
+        .put(f"/api/v1/quote-lines/{line.pk}", {"quantity": "1", "description": "x", "unit_price": "1"})
+        .status_code
+        == 404
+    )

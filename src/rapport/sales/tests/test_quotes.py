@@ -196,7 +196,9 @@ def test_a_quote_email_is_written_in_the_contacts_language_and_logged_in_the_sen
     from rapport.customers.models import Contact, Interaction
     from rapport.sales.quotes import quote_send
 
-    contact = Contact.objects.create(first_name="伟", last_name="张", full_name="张伟", language="zh-CN", account=quote.account, owner=users["north_rep"])
+    contact = Contact.objects.create(
+        first_name="伟", last_name="张", full_name="张伟", language="zh-CN", account=quote.account, owner=users["north_rep"]
+    )
     type(quote).objects.filter(pk=quote.pk).update(contact=contact)
     quote.refresh_from_db()
     User.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
@@ -204,3 +206,40 @@ def test_a_quote_email_is_written_in_the_contacts_language_and_logged_in_the_sen
     quote_send(actor=sender, quote=quote, to=["buyer@huaxing.example"])
     assert OutboundEmail.objects.get().body == f"随函附上我们的报价单 {quote.number}，请查收。"
     assert Interaction.objects.get(account=quote.account).subject == f"报价单已发送：{quote.number}: 笔记本电脑更新 2026"
+
+
+def test_the_pdf_speaks_the_customers_language_whoever_renders_it(users, quote):
+    from django.utils import translation
+
+    from rapport.customers.models import Contact
+    from rapport.sales.pdf import quote_pdf
+
+    contact = Contact.objects.create(
+        first_name="Anna", last_name="Berg", full_name="Anna Berg", language="en", account=quote.account, owner=users["north_rep"]
+    )
+    type(quote).objects.filter(pk=quote.pk).update(contact=contact)
+    quote.refresh_from_db()
+    with translation.override("zh-hans"):  # a Chinese-speaking rep downloads it
+        english = _pdf_text(quote_pdf(quote=quote))
+        chinese = _pdf_text(quote_pdf(quote=quote, language="zh-hans"))
+    assert "Subtotal" in english and "小计" not in english
+    assert "小计" in chinese and "Subtotal" not in chinese
+    assert "19002.55 CNY" in english and "19002.55 CNY" in chinese
+    with pytest.raises(ValidationFailed) as refused:
+        quote_pdf(quote=quote, language="fr")
+    assert set(refused.value.field_errors) == {"language"}
+
+
+def test_a_sent_pdf_is_in_the_contacts_language_not_the_senders(users, quote):
+    from rapport.core.models import OutboundEmail
+    from rapport.customers.models import Contact
+    from rapport.sales.quotes import quote_send
+
+    contact = Contact.objects.create(
+        first_name="伟", last_name="张", full_name="张伟", language="zh-CN", account=quote.account, owner=users["north_rep"]
+    )
+    type(quote).objects.filter(pk=quote.pk).update(contact=contact)
+    quote.refresh_from_db()
+    quote_send(actor=users["north_rep"], quote=quote, to=["buyer@huaxing.example"])  # the sender reads English
+    text = _pdf_text(bytes(OutboundEmail.objects.get().attachments.get().content))
+    assert "小计" in text and "Subtotal" not in text

@@ -6,12 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rapport.common.errors import Conflict, NotFound, PermissionDenied, RapportError, StaleVersion, ValidationFailed
@@ -28,7 +29,7 @@ from rapport.sales.lines import may_override_price
 from rapport.sales.pricing import price_for
 from rapport.sales.selectors import visible_opportunity
 from rapport.sales.views.common import document_list, found, page_context
-from rapport.sales.views.messages import refusal, translated
+from rapport.sales.views.messages import refusal, say, translated
 
 # The customer's answers a rep records from the quote page: status -> button label.
 ANSWERS = ((QuoteStatus.ACCEPTED, gettext_lazy("Accepted")), (QuoteStatus.REJECTED, gettext_lazy("Declined")))
@@ -154,7 +155,13 @@ def _actions(user: User, quote: Quote) -> dict[str, Any]:
     """What the quote's action bar offers this user now (it carries the quote's version)."""
     may_edit = policies.can_edit(user, quote)
     ordered = billing.order_list_for_user(user=user).filter(quote=quote).first()
+    # The PDF speaks the customer's language; the other languages are one click away (a buyer abroad, no contact set).
+    pdf_language = quotes.quote_language(quote=quote)
     return {
+        "pdf_language": get_language_info(pdf_language)["name_local"],
+        "pdf_other_languages": [
+            (code, get_language_info(code)["name_local"]) for code, _label in settings.LANGUAGES if code != pdf_language
+        ],
         "may_edit": may_edit,
         "answers": [(s, label) for s, label in ANSWERS if quote.status in quotes.TRANSITIONS[s]] if may_edit else [],
         "may_revise": may_edit and quote.status not in (QuoteStatus.ACCEPTED, QuoteStatus.DRAFT),
@@ -204,7 +211,10 @@ def line_price(request: HttpRequest, pk: int) -> HttpResponse:
     raw = request.GET.get("product_id", "")
     product = products.product_list().filter(pk=int(raw), is_active=True).first() if raw.isdigit() and len(raw) < 19 else None
     listed = price_for(account=quote.account, product=product, currency=quote.currency) if product is not None else None
-    initial: dict[str, Any] = {"quantity": request.GET.get("quantity") or "1", "discount_percent": request.GET.get("discount_percent") or "0"}
+    initial: dict[str, Any] = {
+        "quantity": request.GET.get("quantity") or "1",
+        "discount_percent": request.GET.get("discount_percent") or "0",
+    }
     if product is not None:
         initial.update(description=product.name, tax_rate=_plain(product.tax_rate), unit_price=listed.unit_price if listed else "")
     form = _line_form(initial={**initial, "product_id": product.pk if product else ""}, user=user)
@@ -326,8 +336,12 @@ def quote_send(request: HttpRequest, pk: int) -> HttpResponse:
 def quote_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from rapport.sales.pdf import quote_pdf as render_pdf
 
-    _user, quote = _quote(request, pk)
-    response = HttpResponse(render_pdf(quote=quote), content_type="application/pdf")
+    user, quote = _quote(request, pk)
+    try:
+        pdf = render_pdf(quote=quote, language=request.GET.get("language") or None)
+    except ValidationFailed as exc:
+        return _detail_response(request, _editor(request, user, quote), status=422, page_error=say(exc.field_errors["language"][0]))
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{quote.number}.pdf"'
     return response
 
