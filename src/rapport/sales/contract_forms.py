@@ -41,8 +41,9 @@ class ContractForm(ServiceErrorsMixin, forms.Form):
     shared_with_team = forms.BooleanField(label=_("Shared with my team"), required=False)
     version = forms.IntegerField(required=False, widget=forms.HiddenInput())
 
-    # The fields sales/record_form.html draws as an account picker.
+    # The fields web/components/form_sections.html draws as an account picker (no phone/email rows here).
     account_pickers = ("account_id",)
+    point_fields = ()
     SECTIONS = (
         (_("Contract"), ("title", "account_id", "start_date", "end_date", "value", "currency", "status")),
         (_("Renewal"), ("auto_renew", "notice_days", "reminder_days", "renewal_terms", "shared_with_team")),

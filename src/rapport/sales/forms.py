@@ -75,8 +75,9 @@ class OpportunityForm(ServiceErrorsMixin, forms.Form):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput())
 
-    # The fields sales/record_form.html draws as an account picker.
+    # The fields web/components/form_sections.html draws as an account picker (no phone/email rows here).
     account_pickers = ("account_id", "partner_id")
+    point_fields = ()
 
     SECTIONS = (
         (_("Deal"), ("name", "account_id", "amount", "currency", "expected_close_date", "pipeline_id", "stage_id", "forecast_category")),

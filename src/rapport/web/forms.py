@@ -84,6 +84,9 @@ class RecordForm(forms.Form):
 
     version = forms.IntegerField(required=False, widget=forms.HiddenInput())
     opened_at = forms.CharField(required=False, widget=forms.HiddenInput())
+    # How web/components/form_sections.html lays out these fields: rows of phones/emails, account search pickers.
+    point_fields = ("emails", "phones")
+    account_pickers = ("parent_id", "account_id")
 
     def __init__(
         self,
@@ -184,7 +187,7 @@ class RecordForm(forms.Form):
         return initial
 
     def _picker_labels(self, data: QueryDict | None, record: Any | None) -> dict[str, str]:
-        names = [n for n in ("parent_id", "account_id") if n in self.fields]
+        names = [n for n in self.account_pickers if n in self.fields]
         if data is not None:
             return {n: data.get(f"{n}_label", "") for n in names}
         labels: dict[str, str] = {}
