@@ -35,6 +35,7 @@ def main() -> None:
     if not quick:
         lint_paths = [p for p in ("src", "tests", "scripts", "benchmarks", "conftest.py") if (ROOT / p).exists()]
         step("ruff", [str(BIN / "ruff"), "check", *lint_paths])
+        step("ruff format (one layout)", [str(BIN / "ruff"), "format", "--check", *lint_paths])
         step("mypy (domain code)", [str(BIN / "mypy"), "src/rapport"])
         step("import-linter (dependency direction)", [str(BIN / "lint-imports")])
         # Medium and high findings only (-ll); a justified one carries "# nosec <id>" and a reason above it.

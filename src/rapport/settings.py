@@ -160,6 +160,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 
+
 def _cache(url: str) -> dict[str, object]:
     """Login throttles and API rate limits count in the cache, so every web process must share it.
 

@@ -16,6 +16,7 @@ from rapport.web.tests.test_two_factor import code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+
 def read_qr(png: bytes) -> str:
     """Read a QR code off a screenshot as a phone would: a 200 px code has under four pixels a module and
     blurred edges, which OpenCV misread for about one secret in five; enlarged and made black and white, every time."""

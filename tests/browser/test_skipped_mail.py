@@ -59,7 +59,9 @@ def inbox(users):
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_an_administrator_files_a_skipped_message_on_a_contact_and_sees_it_on_the_timeline(page, live_server, users, inbox, log_in, language):
+def test_an_administrator_files_a_skipped_message_on_a_contact_and_sees_it_on_the_timeline(
+    page, live_server, users, inbox, log_in, language
+):
     from rapport.core.models import User
     from rapport.customers.models import Interaction
 

@@ -40,7 +40,6 @@ SEED = 0
 SILHOUETTE_SAMPLE = 10_000
 
 
-
 @dataclass(frozen=True)
 class ClusterProfile:
     cluster: int

@@ -6,7 +6,7 @@ from typing import Any
 
 
 def initials(name: Any) -> str:
-    """"WZ" for Wei Zhang; the family name alone for a Chinese name (张伟 → 张); "?" for none."""
+    """ "WZ" for Wei Zhang; the family name alone for a Chinese name (张伟 → 张); "?" for none."""
     text = str(name or "").strip()
     if not text:
         return "?"

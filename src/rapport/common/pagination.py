@@ -73,9 +73,7 @@ def _after(fields: Sequence[str], values: Sequence[Any], pk: int, descending: Se
     return condition
 
 
-def keyset_page(
-    queryset: QuerySet[M], *, sort: str | Sequence[str], cursor: str | None, limit: int, branches: Sequence[Q] = ()
-) -> Page[M]:
+def keyset_page(queryset: QuerySet[M], *, sort: str | Sequence[str], cursor: str | None, limit: int, branches: Sequence[Q] = ()) -> Page[M]:
     """One page of ``queryset`` ordered by ``sort`` (``field`` or ``-field``, or several of them), then id.
 
     The sort fields must be non-null for keyset order to be total; with several,

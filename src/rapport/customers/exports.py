@@ -95,7 +95,9 @@ def export_rows(record_type: str, queryset: QuerySet[Any]) -> Iterator[list[Any]
         if not chunk:
             return
         for record in chunk:
-            yield [spreadsheet_safe(get(record)) for _, get in columns] + [spreadsheet_safe((record.custom or {}).get(d.key, "")) for d in custom]
+            yield [spreadsheet_safe(get(record)) for _, get in columns] + [
+                spreadsheet_safe((record.custom or {}).get(d.key, "")) for d in custom
+            ]
         sent += len(chunk)
         last_id = chunk[-1].pk
 

@@ -209,7 +209,6 @@ def file_inbound_mail(request: HttpRequest, file: File[UploadedFile]) -> Status[
     return Status(201 if result.outcome == "filed" else 200, asdict(result))
 
 
-
 # The skipped-mail endpoints (administrators only) sit beside the filing of inbound mail.
 from rapport.dataops.skipped_mail_api import router as skipped_mail_router  # noqa: E402
 

@@ -78,7 +78,10 @@ def contract_roll_over(*, contract_id: int, today: dt.date) -> str | None:
                 }
                 body = gettext("Renewal terms: %(terms)s") % {"terms": contract.renewal_terms or "-"}
             else:
-                subject = gettext("Contract %(title)s expired on %(date)s") % {"title": contract.title, "date": contract.end_date.isoformat()}
+                subject = gettext("Contract %(title)s expired on %(date)s") % {
+                    "title": contract.title,
+                    "date": contract.end_date.isoformat(),
+                }
                 body = gettext("It does not renew automatically; renew it from the contract page to continue.")
         after = {name: getattr(contract, name) for name in AUDITED}
         audit_record(actor=None, action=AuditAction.UPDATE, record=contract, changes=diff(before, after), via="job")

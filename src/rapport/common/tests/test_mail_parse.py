@@ -54,7 +54,10 @@ def test_machine_sent_mail_is_recognised():
     assert parse_mail((SAMPLES / "auto_reply.eml").read_bytes()).automated == "sent automatically (Auto-Submitted: auto-replied)"
     assert parse_mail(message(BASIC + "\nPrecedence: bulk")).automated == "bulk or list mail (Precedence: bulk)"
     assert parse_mail(message(BASIC + "\nList-Id: <news.example.cn>")).automated.startswith("mailing-list")
-    assert parse_mail(message("From: MAILER-DAEMON@example.cn\nSubject: Undelivered")).automated == "a bounce or delivery report (mailer-daemon)"
+    assert (
+        parse_mail(message("From: MAILER-DAEMON@example.cn\nSubject: Undelivered")).automated
+        == "a bounce or delivery report (mailer-daemon)"
+    )
     assert parse_mail(message("From: not an address\nSubject: hi")).automated == "no valid sender address"
 
 

@@ -50,5 +50,3 @@ def shared_db(tmp_path: Path) -> Iterator[SharedDatabase]:
     finally:
         connections[ALIAS].close()
         del connections[ALIAS]
-
-

@@ -33,7 +33,9 @@ def imported(users, tmp_path, settings) -> str:
     box = tmp_path / "box"
     box.mkdir()
     (box / "ooo.eml").write_bytes((SAMPLES / "auto_reply.eml").read_bytes())
-    (box / "list.eml").write_bytes(b"From: news@shop.example\nSubject: Weekly deals\nList-Id: <deals.shop.example>\nMessage-ID: <l1@shop>\n\nHi\n")
+    (box / "list.eml").write_bytes(
+        b"From: news@shop.example\nSubject: Weekly deals\nList-Id: <deals.shop.example>\nMessage-ID: <l1@shop>\n\nHi\n"
+    )
     (box / "huge.eml").write_bytes(b"From: Big Sender <big@files.example>\nSubject: Scans\nMessage-ID: <h1@files>\n\n" + b"x" * 3000)
     (box / "garbage.eml").write_bytes(b"this is not an email at all\n")
     return _mail("import", str(box), "--user", "admin")
@@ -43,7 +45,12 @@ def test_the_import_reports_and_keeps_what_it_skipped_and_refused(imported):
     assert "4 messages: 0 filed (0 from new senders, now leads), 0 seen before, 2 skipped, 2 refused." in imported
     assert "huge.eml: larger than 0 MB." in imported and "garbage.eml: This is not an email message" in imported
     reasons = dict(InboundMail.objects.values_list("skip_reason", "sender"))
-    assert reasons == {"auto_reply": "zhang.wei@suzhou-pumps.example.cn", "mailing_list": "news@shop.example", "too_large": "big@files.example", "unparseable": ""}
+    assert reasons == {
+        "auto_reply": "zhang.wei@suzhou-pumps.example.cn",
+        "mailing_list": "news@shop.example",
+        "too_large": "big@files.example",
+        "unparseable": "",
+    }
 
 
 def test_an_administrator_lists_skipped_mail_by_reason(imported):
@@ -92,7 +99,10 @@ def test_refusals_are_errors_in_words_and_file_nothing(users, imported):
 def test_the_rapport_command_runs_the_subcommands(tmp_path):
     """The installed entry point, not only call_command: its help names the new subcommands and their options."""
     env = {**os.environ, "RAPPORT_VAR_DIR": str(tmp_path)}
-    for args, expected in ((["mail", "--help"], ["import", "serve", "skipped", "file"]), (["mail", "file", "--help"], ["--contact", "--lead", "--account"])):
+    for args, expected in (
+        (["mail", "--help"], ["import", "serve", "skipped", "file"]),
+        (["mail", "file", "--help"], ["--contact", "--lead", "--account"]),
+    ):
         done = subprocess.run([sys.executable, "-m", "rapport.cli", *args], env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         for word in expected:

@@ -118,7 +118,9 @@ def test_the_migration_moves_old_roll_over_notes_to_the_automatic_channel(users,
     migration = importlib.import_module("rapport.customers.migrations.0014_interaction_channel_system")
     lease = make_contract("Lease", start="2024-12-24", end="2026-10-24", status="active")
     common = {"account_id": lease.account_id, "direction": "outbound", "user": users["north_rep"]}
-    old = Interaction.objects.create(channel="web", subject="Contract Lease expired on 2026-10-24", concerns=f"sales.contract:{lease.pk}", **common)
+    old = Interaction.objects.create(
+        channel="web", subject="Contract Lease expired on 2026-10-24", concerns=f"sales.contract:{lease.pk}", **common
+    )
     call = Interaction.objects.create(channel="web", subject="Called about the renewal", concerns=f"sales.contract:{lease.pk}", **common)
     migration.notes_to_system(apps, None)
     old.refresh_from_db()

@@ -59,6 +59,7 @@ FILTER_LABELS: dict[str, str | Promise] = {
     "cursor": _("Page"),
 }
 
+
 def refused_filters(exc: ValidationFailed, labels: Mapping[str, str | Promise] | None = None) -> dict[str, Any]:
     """The page context for refused filters: each message in the user's language, after the label the form shows."""
     errors = translated(exc).field_errors

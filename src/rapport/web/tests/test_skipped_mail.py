@@ -28,7 +28,9 @@ def _skipped_mailbox(tmp_path: Path) -> Path:
     box = tmp_path / "box"
     box.mkdir()
     (box / "ooo.eml").write_bytes((SAMPLES / "auto_reply.eml").read_bytes())
-    (box / "list.eml").write_bytes(_mail("From: news@shop.example\nSubject: Weekly deals\nList-Id: <deals.shop.example>\nMessage-ID: <l1@shop>"))
+    (box / "list.eml").write_bytes(
+        _mail("From: news@shop.example\nSubject: Weekly deals\nList-Id: <deals.shop.example>\nMessage-ID: <l1@shop>")
+    )
     (box / "bounce.eml").write_bytes(_mail("From: MAILER-DAEMON@mx.example\nSubject: Undelivered Mail\nMessage-ID: <b1@mx>"))
     (box / "garbage.eml").write_bytes(b"this is not an email at all\n")
     (box / "huge.eml").write_bytes(_mail("From: Big Sender <big@files.example>\nSubject: Scans\nMessage-ID: <h1@files>", "x" * 3000))
@@ -81,8 +83,16 @@ def test_the_page_says_why_each_message_was_skipped_and_from_whom(users, skipped
 
 def test_the_list_pages_by_keyset_in_a_fixed_number_of_queries(users, skipped, django_assert_num_queries):
     InboundMail.objects.bulk_create(
-        InboundMail(message_id=f"m{i}@x", thread_id=f"m{i}@x", subject=f"Out of office {i}", sender=f"p{i}@x.example",
-                    received_via="api", outcome="skipped", skip_reason="auto_reply", reason="Not filed: auto")
+        InboundMail(
+            message_id=f"m{i}@x",
+            thread_id=f"m{i}@x",
+            subject=f"Out of office {i}",
+            sender=f"p{i}@x.example",
+            received_via="api",
+            outcome="skipped",
+            skip_reason="auto_reply",
+            reason="Not filed: auto",
+        )
         for i in range(40)
     )
     admin = _as(users["admin"])

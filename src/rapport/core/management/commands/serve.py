@@ -39,11 +39,15 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument(
-            "--workers", type=int, help=f"web processes (env RAPPORT_WEB_WORKERS; default: one per core, {QUICKSTART_MAX_WORKERS} at most with --quickstart)"
+            "--workers",
+            type=int,
+            help=f"web processes (env RAPPORT_WEB_WORKERS; default: one per core, {QUICKSTART_MAX_WORKERS} at most with --quickstart)",
         )
         parser.add_argument("--threads", type=int, help="threads per web process (env RAPPORT_WEB_THREADS; default 4)")
         parser.add_argument(
-            "--timeout", type=int, help="seconds a web process may stop answering its master before it is replaced (env RAPPORT_WEB_TIMEOUT; default 30)"
+            "--timeout",
+            type=int,
+            help="seconds a web process may stop answering its master before it is replaced (env RAPPORT_WEB_TIMEOUT; default 30)",
         )
         parser.add_argument(
             "--graceful-timeout",
@@ -51,7 +55,9 @@ class Command(BaseCommand):
             help="on SIGTERM, seconds the requests in flight get to finish (env RAPPORT_WEB_GRACEFUL_TIMEOUT; default 30)",
         )
         parser.add_argument(
-            "--max-requests", type=int, help="replace a web process after this many requests, 0 never (env RAPPORT_WEB_MAX_REQUESTS; default 1000)"
+            "--max-requests",
+            type=int,
+            help="replace a web process after this many requests, 0 never (env RAPPORT_WEB_MAX_REQUESTS; default 1000)",
         )
         parser.add_argument("--access-log", help="file for the access log, '-' for standard output (env RAPPORT_ACCESS_LOG; default none)")
         parser.add_argument("--quickstart", action="store_true", help="migrate, load demo data if the database is empty, start a worker")
@@ -130,7 +136,14 @@ def _tunable(name: str, given: int | None) -> int | None:
 
 def _server_arguments(options: ServeOptions) -> list[str]:
     arguments = ["--host", options.host, "--port", str(options.port), "--workers", str(options.workers), "--threads", str(options.threads)]
-    arguments += ["--timeout", str(options.timeout), "--graceful-timeout", str(options.graceful_timeout), "--max-requests", str(options.max_requests)]
+    arguments += [
+        "--timeout",
+        str(options.timeout),
+        "--graceful-timeout",
+        str(options.graceful_timeout),
+        "--max-requests",
+        str(options.max_requests),
+    ]
     return arguments + (["--access-log", options.access_log] if options.access_log else [])
 
 

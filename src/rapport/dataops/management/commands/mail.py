@@ -95,7 +95,9 @@ class Command(BaseCommand):
         interaction = skipped_mail_file(actor=user, mail_id=options["mail_id"], **chosen, via="cli")
         kind, record_id = next(iter(chosen.items()))
         self.stdout.write(
-            self.style.SUCCESS(f"Filed message {options['mail_id']} on {kind.removesuffix('_id')} {record_id}: interaction {interaction.pk}.")
+            self.style.SUCCESS(
+                f"Filed message {options['mail_id']} on {kind.removesuffix('_id')} {record_id}: interaction {interaction.pk}."
+            )
         )
 
     def _import(self, user: User, options: dict[str, Any]) -> None:
