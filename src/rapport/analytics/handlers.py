@@ -1,5 +1,5 @@
-"""Analytics' reactions to the sales events: keep credit behaviour current between nightly runs, and check each
-new order and return for fraud review as it arrives.
+"""Analytics' reactions to the sales events: keep credit behaviour current between nightly runs (an invoice issued,
+a payment, a refund), and check each new order and return for fraud review as it arrives.
 
 Delivered after commit; the work goes to the worker so recording a payment or placing an order does not wait for it.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from rapport.analytics.anomalies import order_subject, return_subject
 from rapport.analytics.tasks import anomalies_check_new_subject, credit_refresh_accounts
 from rapport.common import events
-from rapport.sales.events import OrderPlaced, OrderReturned, PaymentReceived, ReturnRefunded
+from rapport.sales.events import InvoiceIssued, OrderPlaced, OrderReturned, PaymentReceived, ReturnRefunded
 from rapport.sales.selectors import order_account_ids
 
 
@@ -18,6 +18,12 @@ def credit_after_payment(event: PaymentReceived) -> None:
     account_id = order_account_ids(order_ids=[event.order_id]).get(event.order_id)
     if account_id is not None:
         credit_refresh_accounts.enqueue(account_ids=[account_id])
+
+
+@events.subscribe(InvoiceIssued)
+def credit_after_invoice(event: InvoiceIssued) -> None:
+    # A first invoice makes a new customer's credit known (outstanding, due date) without waiting for the night.
+    credit_refresh_accounts.enqueue(account_ids=[event.account_id])
 
 
 @events.subscribe(ReturnRefunded)

@@ -24,7 +24,7 @@ from rapport.core.models import AuditAction, User
 from rapport.customers.models import Account
 from rapport.customers.validation import Errors, clean_date
 from rapport.sales.catalog_models import Quote, QuoteStatus
-from rapport.sales.events import OrderPlaced, PaymentReceived
+from rapport.sales.events import InvoiceIssued, OrderPlaced, PaymentReceived
 from rapport.sales.order_models import Invoice, InvoiceStatus, Order, OrderLine, OrderStatus, Payment, PaymentMethod
 from rapport.sales.services import clean_amount, require_writer
 
@@ -137,6 +137,7 @@ def invoice_issue(*, actor: User, order: Order, issued_on: Any = None, due_in_da
         Invoice.objects.filter(pk=invoice.pk).update(number=f"INV-{invoice.pk:06d}")
         invoice.refresh_from_db()
         audit_record(actor=actor, action=AuditAction.CREATE, record=invoice, changes=diff({}, {"amount": remaining}), via=via)
+        events.publish(InvoiceIssued(invoice.pk, locked.pk, locked.account_id, remaining, locked.currency, actor.pk, via))
     return invoice
 
 

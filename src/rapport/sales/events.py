@@ -50,6 +50,19 @@ class OrderPlaced:
 
 
 @dataclass(frozen=True)
+class InvoiceIssued:
+    """An order was invoiced: what the customer owes, and by when, changed."""
+
+    invoice_id: int
+    order_id: int
+    account_id: int
+    amount: Decimal
+    currency: str
+    actor_id: int | None
+    via: str
+
+
+@dataclass(frozen=True)
 class PaymentReceived:
     payment_id: int
     invoice_id: int

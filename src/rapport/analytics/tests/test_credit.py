@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from rapport.analytics.credit import credit_grade, credit_metrics, credit_refresh, credit_score
@@ -157,6 +158,23 @@ def test_a_payment_queues_a_refresh_of_that_account_which_updates_its_card(
     # Measured today (after the as-of day of the book): paid 150 days late, nothing owed any more.
     assert (paid.overdue_base, paid.outstanding_base, paid.payment_delay_max) == (Decimal("0.00"), Decimal("0.00"), 150)
     assert _profile(book["late"]).credit_score == 56  # the other accounts are untouched
+
+
+def test_a_first_invoice_queues_a_refresh_so_a_new_customers_balance_shows_before_the_night(
+    users: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    from rapport.analytics.tests.credit_data import bill
+    from rapport.customers.services import account_create
+
+    fresh = account_create(actor=users["north_rep"], data={"name": "First Order Ltd"})
+    with django_capture_on_commit_callbacks(execute=True):
+        bill(users["north_rep"], fresh, "300.00", timezone.localdate())
+    queued = DBTaskResult.objects.filter(task_path=credit_refresh_accounts.module_path)
+    assert [r.args_kwargs["kwargs"] for r in queued] == [{"account_ids": [fresh.pk]}]
+    assert credit_refresh_accounts.call(account_ids=[fresh.pk]) == 1
+    profile = _profile(fresh)
+    # Not yet due: the amount owed is known at once; a grade waits until invoices come due.
+    assert (profile.outstanding_base, profile.credit_grade) == (Decimal("300.00"), "")
 
 
 def test_the_cli_prints_a_json_summary(users: dict[str, Any]) -> None:
