@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -49,7 +50,9 @@ def phone_search_key(raw: str, *, region: str | None = None) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=65536)
 def format_phone_international(e164: str) -> str:
+    """+8613800138000 as +86 138 0013 8000 (kept: parsing costs about 0.3 ms, and list pages show 25 numbers each)."""
     try:
         return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
     except phonenumbers.NumberParseException:

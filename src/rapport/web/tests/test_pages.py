@@ -102,6 +102,20 @@ def test_list_search_filters_and_htmx_partial(client_for, users):
     assert b"Globex" in partial.content
 
 
+def test_a_contact_row_shows_each_column_linked_and_escaped(client_for, users, zhang):
+    data = {"emails": [{"value": "zhang@huatong.example"}], "tags": ["VIP"]}
+    services.contact_update(actor=users["north_rep"], contact=zhang, data=data, expected_version=None)
+    services.contact_create(actor=users["north_rep"], data={"last_name": "<b>Bold</b>", "title": "<i>x</i>"})
+    page = client_for(users["north_rep"]).get("/contacts/").content.decode()
+    row = page[page.index(f'href="/contacts/{zhang.pk}/"') :].split("</tr>", 1)[0]
+    assert '<span class="avatar avatar-sm">' in row and "<span>张伟</span>" in row and '<div class="muted small">采购经理</div>' in row
+    assert '<a class="nowrap" href="tel:+8613800138000">+86 138 0013 8000</a>' in row
+    assert '<a href="mailto:zhang@huatong.example">zhang@huatong.example</a>' in row
+    assert f'<a href="/accounts/{zhang.account_id}/">上海华通科技</a>' in row and '<span class="tag">VIP</span>' in row
+    assert '<time datetime="' in row
+    assert "&lt;b&gt;Bold&lt;/b&gt;" in page and "<b>Bold</b>" not in page and "&lt;i&gt;x&lt;/i&gt;" in page
+
+
 def test_a_bad_filter_is_explained_not_a_crash(client_for, users):
     response = client_for(users["north_rep"]).get("/contacts/", {"owner_id": "abc", "sort": "shoe_size"})
     assert response.status_code == 200

@@ -23,6 +23,7 @@ from rapport.customers import exports, filters, selectors
 from rapport.customers.models import LeadStatus
 from rapport.web.htmx import wants_partial
 from rapport.web.kinds import KINDS, RecordKind
+from rapport.web.list_cells import table_rows
 from rapport.web.paging import ListPage, list_page
 from rapport.web.service_errors import translate_error
 
@@ -92,6 +93,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     context = {
         "kind": record_kind,
         "page": page,
+        "rows": table_rows(record_kind, page.items),
         "sort": sort_name,
         "sort_links": _sort_links(record_kind, sort_name),
         "filter_errors": errors,
