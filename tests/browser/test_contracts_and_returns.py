@@ -65,7 +65,7 @@ def test_contracts_filter_upload_download_and_the_account_section(page, live_ser
     wrong.write_bytes(samples.PNG)
     page.set_input_files("[data-upload-form] input[type=file]", str(wrong))
     page.locator("[data-upload-form] button[type=submit]").click()
-    expect(page.locator("[data-upload-form] .field-error")).to_contain_text("The file is a PNG image but its name ends in '.pdf'.")
+    expect(page.locator("[data-upload-form] .field-error")).to_contain_text("The file is a PNG image but its name ends in “.pdf”.")
     shoot(page, "contract-upload-refused")
     good = tmp_path / "签字版.pdf"
     good.write_bytes(samples.PDF)

@@ -104,7 +104,7 @@ def test_a_second_delivery_of_the_event_adds_nothing_and_keeps_the_review(
 def test_a_return_of_goods_never_paid_for_is_flagged_on_the_return(users: dict[str, Any], django_capture_on_commit_callbacks: Any) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         account = refunder(users["north_rep"])
-    assert run_worker() == 2  # the order, then its return
+    assert run_worker() == 3  # the order, its invoice (a credit refresh), then its return
     flag = AnomalyFlag.objects.get()
     assert (flag.rule, flag.account_id, flag.severity, flag.evidence) == (
         "refund_over_paid",
