@@ -1,6 +1,7 @@
 """Realistic demo data: regional teams, a user per role, corporate groups,
 accounts, Chinese and English contacts, trade-show leads and two years of
-interactions on every channel.
+interactions on every channel; then the stories: Mr Zhang's, the payers, and
+the sales pipeline with its catalogue, quotes and quotas (``demo_pipeline``).
 
 Users, teams and the story of Mr Zhang go through the services. The bulk
 rows are written with ``bulk_create``, a batch per transaction, and carry
@@ -34,6 +35,7 @@ from rapport.customers import services
 from rapport.customers.models import Account, Contact, Lead, Tag
 from rapport.customers.validation import compose_full_name
 from rapport.dataops import demo_data as data
+from rapport.dataops.demo_pipeline import pipeline_story
 from rapport.dataops.demo_rows import BatchRows, insert_models
 from rapport.dataops.demo_sales import PAYERS, payment_story, sales_story, suspicious_story
 from rapport.dataops.models import DemoLoadPhase
@@ -545,6 +547,18 @@ def _story(ctx: _Ctx) -> None:
     payer_ids = _phase_ids(ctx, "accounts", Account, groups + 2 + len(PAYERS))[groups + 1 :]
     payment_story(accounts=list(Account.objects.filter(pk__in=payer_ids[:-1]).order_by("pk")), today=ctx.anchor.date())
     suspicious_story(account=Account.objects.get(pk=payer_ids[-1]))
+    # The manager's Monday (story 9): a catalogue, the reps' deals and quotes, their quotas; and story 1's routing rules.
+    reps = {slug: User.objects.get(pk=ids[0]) for slug, ids in ctx.org.reps.items()}
+    pipeline_story(
+        admin=ctx.org.admin,
+        manager=ctx.org.manager,
+        reps=reps,
+        accounts=ctx.accounts,
+        anchor=ctx.anchor,
+        seed=ctx.plan.seed,
+        zhang=zhang,
+        march=march,
+    )
 
 
 # ---------------------------------------------------------------- running the phases

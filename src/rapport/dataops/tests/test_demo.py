@@ -19,6 +19,7 @@ from rapport.customers.search import terms_for
 from rapport.customers.validation import compose_full_name
 from rapport.dataops.demo import DemoConflict, DemoPlan, load_demo
 from rapport.dataops.models import DemoLoadPhase
+from rapport.sales.models import Opportunity
 
 PLAN = DemoPlan(contacts=300, accounts=40, leads=60, batch_size=50, seed=7)
 
@@ -39,13 +40,14 @@ def _fingerprint() -> dict[str, list[Any]]:
         "interactions": list(Interaction.objects.order_by("pk").values_list("channel", "direction", "subject", "user__username")),
         "terms": sorted(SearchTerm.objects.values_list("record_type", "term")),
         "tags": sorted(Contact.tags.through.objects.values_list("contact__full_name", "tag__name")),
+        "deals": list(Opportunity.objects.order_by("pk").values_list("name", "amount", "currency", "stage__name", "owner__username")),
     }
 
 
 def _wipe() -> None:
-    from rapport.sales.models import Contract, Invoice, Order, OrderLine, OrderReturn, Payment
+    from rapport.sales.models import Contract, Invoice, Order, OrderLine, OrderReturn, Payment, Quota, Quote
 
-    for model in (OrderReturn, Payment, Invoice, OrderLine, Order, Contract):
+    for model in (OrderReturn, Payment, Invoice, OrderLine, Order, Contract, Quote, Opportunity, Quota):
         model.objects.all().delete()
     Interaction.objects.all().delete()
     ContactPoint.objects.all().delete()

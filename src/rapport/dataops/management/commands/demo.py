@@ -15,7 +15,8 @@ from rapport.dataops.demo_data import PASSWORD
 class Command(BaseCommand):
     help = (
         "Load demo data: regional sales teams, a user per role (password 'rapport-demo'), corporate groups, "
-        "accounts, Chinese and English contacts, trade-show leads and two years of interactions. "
+        "accounts, Chinese and English contacts, trade-show leads, two years of interactions, and a sales pipeline "
+        "(products, price books, deals, quotes, quotas and lead routing rules). "
         "Interrupted loads resume when run again with the same options."
     )
 
