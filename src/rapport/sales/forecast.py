@@ -254,21 +254,31 @@ def _add_quotas(
     team_id: int | None,
     convert: Converter,
 ) -> None:
-    """Quotas whose whole range lies inside one period count for that period (a quarter's quota is not split into months)."""
+    """Quotas whose whole range lies inside one period count for that period (a quarter's quota is not split into months).
+
+    A rep's quota inside another of theirs in the same period (March's inside Q1's) is already counted by the wider
+    one: only the widest count, so a manager who sets both a quarter and its months is not counted twice.
+    """
     quotas = quotas.filter(period_start__gte=start, period_end__lt=end)
     if owner_id is not None:
         quotas = quotas.filter(user_id=owner_id)
     if team_id is not None:
         quotas = quotas.filter(user__team_id=team_id)
+    found: dict[tuple[int, dt.date], list[tuple[dt.date, dt.date, int | None, Decimal]]] = {}
     for user_id, team, first, last, amount, currency in quotas.values_list(
         "user_id", "user__team_id", "period_start", "period_end", "amount", "currency"
     ):
         bucket = period_start(first, period)
         if last >= next_period(bucket, period):
             continue
-        group = {"owner": user_id, "team": team, "none": None}[group_by]
-        row = rows.setdefault((bucket, group), ForecastRow(period_label(bucket, period), bucket, group, ""))
-        row.quota = (row.quota or Decimal(0)) + convert(amount, currency, bucket)
+        found.setdefault((user_id, bucket), []).append((first, last, team, convert(amount, currency, bucket)))
+    for (rep_id, bucket), ranges in found.items():
+        for first, last, rep_team, amount in ranges:
+            if any(o_first <= first and last <= o_last and (o_first, o_last) != (first, last) for o_first, o_last, _, _ in ranges):
+                continue
+            group = {"owner": rep_id, "team": rep_team, "none": None}[group_by]
+            row = rows.setdefault((bucket, group), ForecastRow(period_label(bucket, period), bucket, group, ""))
+            row.quota = (row.quota or Decimal(0)) + amount
 
 
 def _totals(rows: list[ForecastRow], buckets: list[dt.date], period: str) -> list[ForecastRow]:

@@ -90,9 +90,9 @@ def test_monthly_forecast_by_owner_for_the_manager(users, march_book):
 def test_quarterly_forecast_counts_the_quarter_quota_and_converts_at_the_quarter_rate(users, march_book):
     result = forecast(user=users["manager"], start=dt.date(2026, 1, 1), end=JULY, period="quarter", group_by="none")
     # Q1 at 7.0: commit 20000 + 14000; best + 7000; pipeline + 10000; weighted 6000 + 16000 + 1400 + 1400
-    # quota: March 30000 + 14000 (2000 USD) + the Q1 quota 100000
+    # quota: rep a's Q1 quota 100000 (their March quota lies inside it: counted once, by the quarter) + rep b's 14000 (2000 USD)
     assert [(r.period, _numbers(r)) for r in result.rows] == [
-        ("2026-Q1", (D(5000), D(34000), D(41000), D(51000), D(24800), D(144000), 4, 1)),
+        ("2026-Q1", (D(5000), D(34000), D(41000), D(51000), D(24800), D(114000), 4, 1)),
         ("2026-Q2", (D(0), D(0), D(0), D(4000), D(1600), None, 1, 0)),
     ]
 
