@@ -1,6 +1,6 @@
 """Mixed load on loopback: reps browsing, call-centre agents looking up callers, API clients writing.
 
-Starts `rapport serve` (waitress) on 127.0.0.1 against DATABASE_URL (PostgreSQL
+Starts `rapport serve` (gunicorn: a process per core, --threads each) on 127.0.0.1 against DATABASE_URL (PostgreSQL
 with the demo data: `rapport demo --contacts N`), runs N concurrent simulated
 users for T seconds, and stops by itself. Each user is a thread with its own
 keep-alive connection:
@@ -204,7 +204,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=300)
-    parser.add_argument("--threads", type=int, default=16, help="waitress threads")
+    parser.add_argument("--threads", type=int, default=8, help="threads per server process")
     parser.add_argument("--contacts", type=int, default=1_000_000, help="contacts in the demo data (recorded with the results)")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "results" / "load_mixed.json"))
     args = parser.parse_args()

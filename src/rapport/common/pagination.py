@@ -73,7 +73,15 @@ def _after(fields: Sequence[str], values: Sequence[Any], pk: int, descending: Se
     return condition
 
 
-def keyset_page(queryset: QuerySet[M], *, sort: str | Sequence[str], cursor: str | None, limit: int, branches: Sequence[Q] = ()) -> Page[M]:
+def keyset_page(
+    queryset: QuerySet[M],
+    *,
+    sort: str | Sequence[str],
+    cursor: str | None,
+    limit: int,
+    branches: Sequence[Q] = (),
+    branch_base: QuerySet[M] | None = None,
+) -> Page[M]:
     """One page of ``queryset`` ordered by ``sort`` (``field`` or ``-field``, or several of them), then id.
 
     The sort fields must be non-null for keyset order to be total; with several,
@@ -85,22 +93,38 @@ def keyset_page(queryset: QuerySet[M], *, sort: str | Sequence[str], cursor: str
     page is taken from their union. With the parts OR-ed in one query the
     database walks the sort index over everyone's records: 3.5 s for a rep's
     first page of contacts at 1,000,000, whose names sort after everyone else's.
+
+    ``branch_base`` is the list's queryset with its filters but without the
+    visibility rule that the branches spell out: each branch is then read
+    without the rule OR-ed back in. With it, PostgreSQL multiplies the
+    duplicated conditions into an estimate a hundred times too small and
+    sorts every match of a bitmap scan (110 ms for a rep's Beijing contacts at
+    1,000,000) instead of walking the list index for one page. The page
+    itself is always read from ``queryset``: a head the rule would not allow
+    is dropped there.
     """
     if limit < 1 or limit > MAX_PAGE_SIZE:
         raise ValidationFailed.for_field("limit", f"Must be between 1 and {MAX_PAGE_SIZE}.")
     sorts = [sort] if isinstance(sort, str) else list(sort)
     fields = [s.lstrip("-") for s in sorts]
     descending = [s.startswith("-") for s in sorts]
+    after = None
     if cursor:
         value, pk = _decode(cursor)
         values = [value] if len(fields) == 1 else value
         if not isinstance(values, list) or len(values) != len(fields):
             raise ValidationFailed.for_field("cursor", "The cursor is not valid; start again from the first page.")
-        queryset = queryset.filter(_after(fields, values, pk, descending))
+        after = _after(fields, values, pk, descending)
     order = [f"-{f}" if d else f for f, d in zip(fields, descending, strict=True)]
-    ordered = queryset.order_by(*order, "-pk" if descending[-1] else "pk")
+    order.append("-pk" if descending[-1] else "pk")
+
+    def in_order(rows: QuerySet[M]) -> QuerySet[M]:
+        return (rows if after is None else rows.filter(after)).order_by(*order)
+
+    ordered = in_order(queryset)
     if len(branches) > 1:
-        heads = {pk for branch in branches for pk in ordered.filter(branch).values_list("pk", flat=True)[: limit + 1]}
+        base = ordered if branch_base is None else in_order(branch_base)
+        heads = {pk for branch in branches for pk in base.filter(branch).values_list("pk", flat=True)[: limit + 1]}
         ordered = ordered.filter(pk__in=heads)  # the database orders the union: its collation, not Python's
     rows = list(ordered[: limit + 1])
     next_cursor = None

@@ -89,7 +89,11 @@ def _record_routes(
     def list_records(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:  # type: ignore[type-arg]
         qs = filters.apply_filters(definition, list_for_user(user=request.user), request.GET)
         branches = policies.ownership_branches(request.user)  # type: ignore[arg-type]
-        page = keyset_page(qs, sort=definition.sort_field(params.sort), cursor=params.cursor, limit=params.limit, branches=branches)
+        # The same filters without the visibility rule, which the branches spell out (common.pagination.keyset_page).
+        base = filters.apply_filters(definition, qs.model._default_manager.all(), request.GET) if branches else None
+        page = keyset_page(
+            qs, sort=definition.sort_field(params.sort), cursor=params.cursor, limit=params.limit, branches=branches, branch_base=base
+        )
         return {"items": page.items, "next_cursor": page.next_cursor}
 
     def get_record(request: HttpRequest, record_id: Id) -> Any:

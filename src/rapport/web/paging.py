@@ -35,10 +35,17 @@ def _cursor_of(row: Any, sort: str) -> str:
 
 
 def list_page(
-    queryset: QuerySet[Any], *, sort: str, after: str | None, before: str | None, limit: int = PAGE_SIZE, branches: Sequence[Q] = ()
+    queryset: QuerySet[Any],
+    *,
+    sort: str,
+    after: str | None,
+    before: str | None,
+    limit: int = PAGE_SIZE,
+    branches: Sequence[Q] = (),
+    branch_base: QuerySet[Any] | None = None,
 ) -> ListPage:
     if before:
-        page = keyset_page(queryset, sort=_reverse(sort), cursor=before, limit=limit, branches=branches)
+        page = keyset_page(queryset, sort=_reverse(sort), cursor=before, limit=limit, branches=branches, branch_base=branch_base)
         items = list(reversed(page.items))
         more_before = page.next_cursor is not None
         return ListPage(
@@ -47,7 +54,7 @@ def list_page(
             previous_cursor=_cursor_of(items[0], sort) if items and more_before else None,
             is_first=not more_before,
         )
-    page = keyset_page(queryset, sort=sort, cursor=after, limit=limit, branches=branches)
+    page = keyset_page(queryset, sort=sort, cursor=after, limit=limit, branches=branches, branch_base=branch_base)
     return ListPage(
         items=page.items,
         next_cursor=page.next_cursor,

@@ -94,3 +94,26 @@ def test_tag_filter_lists_tagged_visible_records_by_name_a_page_at_a_time(users,
         page = browser.get("/contacts/", {"tag": "VIP"}).content.decode()
     assert page.index("Alice Vip") < page.index("Bea Vip") < page.index("Dave Vip")
     assert "Eve Plain" not in page and "Aaron Vip" not in page and "Abe Vip" not in page
+
+
+@pytest.mark.parametrize("door", ["page", "api"])
+def test_a_reps_list_reads_each_half_of_their_view_without_the_other_ored_back_in(users, client_for, api_for, door):
+    """Each half's first page is read on its own (own records; the team's shared ones); with the whole rule OR-ed back in,
+    PostgreSQL misjudged the match count and sorted every match instead of walking the list index (docs/benchmarks.md)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rep, mate = users["north_rep"], users["north_rep2"]
+    services.contact_create(actor=rep, data={"last_name": "Mine", "region": "Beijing"})
+    services.contact_create(actor=mate, data={"last_name": "Shared", "region": "Beijing", "shared_with_team": True})
+    services.contact_create(actor=mate, data={"last_name": "Hidden", "region": "Beijing"})
+    with CaptureQueriesContext(connection) as captured:
+        if door == "page":
+            page = client_for(rep).get("/contacts/", {"region": "Beijing"}).content.decode()
+            shown = {name for name in ("Mine", "Shared", "Hidden") if f"<span>{name}</span>" in page}
+        else:
+            items = api_for(rep).get("contacts?region=Beijing").json()["items"]
+            shown = {item["full_name"] for item in items}
+    assert shown == {"Mine", "Shared"}
+    heads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "customers_contact"."id" AS "pk"')]
+    assert len(heads) == 2 and all(" OR " not in sql for sql in heads), heads

@@ -87,7 +87,11 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         queryset = filters.apply_filters(record_kind.definition, record_kind.list_for_user(user=user), request.GET)
         sort = record_kind.definition.sort_field(sort_name)
         branches = policies.ownership_branches(user)
-        page = list_page(queryset, sort=sort, after=request.GET.get("cursor"), before=request.GET.get("before"), branches=branches)
+        # The same filters without the visibility rule, which the branches spell out (common.pagination.keyset_page).
+        base = filters.apply_filters(record_kind.definition, queryset.model._default_manager.all(), request.GET) if branches else None
+        page = list_page(
+            queryset, sort=sort, after=request.GET.get("cursor"), before=request.GET.get("before"), branches=branches, branch_base=base
+        )
     except ValidationFailed as exc:
         errors = {name: [translate_error(m, field=name) for m in messages] for name, messages in exc.field_errors.items()}
     context = {
