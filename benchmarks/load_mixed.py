@@ -64,23 +64,38 @@ class Session:
         if self.cookies:
             all_headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         started = time.perf_counter()
-        try:
-            self.conn.request(method, path, body=body, headers=all_headers)
-            response = self.conn.getresponse()
-            data = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self.stats.record(name, time.perf_counter() - started, ok=False, note=f"{type(exc).__name__}: {exc}")
-            self.conn.close()
-            self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
-            return 0, b""
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=body, headers=all_headers)
+                response = self.conn.getresponse()
+                data = response.read()
+                break
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected) as exc:
+                # The server closed an idle keep-alive connection before reading the request (gunicorn keeps one
+                # open for a few seconds). A browser opens a new one and sends the request again; so does this.
+                self._reconnect()
+                if attempt == 2:
+                    return self._failed(name, started, exc)
+            except (OSError, http.client.HTTPException) as exc:
+                self._reconnect()
+                return self._failed(name, started, exc)
         elapsed = time.perf_counter() - started
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
                 key, _, rest = value.partition("=")
                 self.cookies[key] = rest.split(";", 1)[0]
-        ok = response.status < 400
-        self.stats.record(name, elapsed, ok=ok, note="" if ok else f"{response.status} {path}")
+        signed_out = response.status == 302 and "/login/" in (response.getheader("Location") or "") and not path.startswith("/login/")
+        ok = response.status < 400 and not signed_out
+        self.stats.record(name, elapsed, ok=ok, note="" if ok else f"{response.status} {path}" + (" (signed out)" if signed_out else ""))
         return response.status, data
+
+    def _reconnect(self) -> None:
+        self.conn.close()
+        self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+
+    def _failed(self, name: str, started: float, exc: Exception) -> tuple[int, bytes]:
+        self.stats.record(name, time.perf_counter() - started, ok=False, note=f"{type(exc).__name__}: {exc}")
+        return 0, b""
 
 
 class Stats:
@@ -262,7 +277,7 @@ def main() -> None:
         "contacts": args.contacts,
         "users": args.users,
         "seconds": args.seconds,
-        "waitress_threads": args.threads,
+        "threads_per_process": args.threads,
         "cpus": os.cpu_count(),
         "requests": total,
         "errors": errors,
