@@ -72,8 +72,9 @@ def column_figures(*, user: User, pipeline: Pipeline, params: Mapping[str, Any],
     qs = board_queryset(user=user, pipeline=pipeline, params=params).order_by()
     stages = {s.pk: s for s in pipeline.stages.all()}
     columns = {pk: Column(stage) for pk, stage in stages.items() if stage_ids is None or pk in stage_ids}
-    if stage_ids is not None:
-        qs = qs.filter(stage_id__in=stage_ids)
+    # Naming the stages lets the database read only this pipeline's deals through the stage index. By pipeline alone,
+    # SQLite took one small pipeline for an average one and walked the stage index over all 1,000,000 deals (1.5 s).
+    qs = qs.filter(stage_id__in=list(columns))
     convert = Converter()
     today = timezone.localdate()
     for stage_id, currency, count, total in qs.values_list("stage_id", "currency").annotate(Count("id"), Sum("amount")):
@@ -95,7 +96,12 @@ def board_for_user(*, user: User, pipeline: Pipeline, params: Mapping[str, Any])
         .select_related("account", "owner")
         .only(*CARD_FIELDS)  # a thousand cards: loading whole deals, accounts and users was most of the board's query time
     )
-    for card in qs.filter(status=OpportunityStatus.OPEN, stage_id__in=columns).order_by("expected_close_date", "id"):
+    # Sorted here, not by the database: asked for that order, SQLite walked the close-date index over every deal of
+    # every pipeline (1.9 s at 1,000,000) instead of reading this board's thousand through the board index.
+    open_cards = sorted(
+        qs.filter(status=OpportunityStatus.OPEN, stage_id__in=columns).order_by(), key=lambda c: (c.expected_close_date, c.pk)
+    )
+    for card in open_cards:
         columns[card.stage_id].cards.append(card)
     for status in (OpportunityStatus.WON, OpportunityStatus.LOST):
         for card in qs.filter(status=status, stage_id__in=columns).order_by("-closed_at", "-id")[: CLOSED_CARDS * 3]:
