@@ -5,6 +5,12 @@ without a lock, so two processes counting at once lose a count between them; and
 rewrites the counter with the default timeout, so each count pushed the window's end further out
 (Redis keeps a key's expiry on INCR). Counting under one file lock (``flock``, which the kernel
 drops if a process dies) makes each count land exactly once and leaves the window where it was.
+
+Django's file cache also makes room by deleting a random third of its files once it holds
+``MAX_ENTRIES`` (300 by default): anyone able to create 300 keys (failed sign-ins under made-up
+names) could wipe the throttle counters of the account they are guessing. Here the bound is
+``MAX_ENTRIES`` (5,000 unless configured), expired entries go first, and live ones are dropped only
+when more than that many are live at once.
 """
 
 from __future__ import annotations
@@ -21,8 +27,30 @@ from typing import Any
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.filebased import FileBasedCache
 
+DEFAULT_MAX_ENTRIES = 5000
+
 
 class SharedFileCache(FileBasedCache):
+    def __init__(self, dir: str, params: dict[str, Any]) -> None:
+        options = dict(params.get("OPTIONS") or {})
+        options.setdefault("MAX_ENTRIES", DEFAULT_MAX_ENTRIES)
+        super().__init__(dir, {**params, "OPTIONS": options})
+
+    def _cull(self) -> None:
+        files = self._list_cache_files()  # type: ignore[attr-defined]  # private to Django, not in its stubs
+        if len(files) < self._max_entries:  # type: ignore[attr-defined]
+            return
+        live = []
+        for name in files:
+            try:
+                with open(name, "rb") as f:
+                    if not self._is_expired(f):  # type: ignore[attr-defined]  # deletes the file when it has expired
+                        live.append(name)
+            except FileNotFoundError:
+                continue
+        if len(live) >= self._max_entries:  # type: ignore[attr-defined]
+            super()._cull()  # type: ignore[misc]  # more live entries than the bound: Django's random third
+
     @contextmanager
     def _counting(self) -> Iterator[None]:
         self._createdir()  # type: ignore[attr-defined]  # private to Django, not in its stubs

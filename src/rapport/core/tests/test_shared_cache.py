@@ -50,3 +50,22 @@ def test_counting_a_missing_or_expired_key_is_a_value_error(tmp_path):
     for key in ("never", "gone"):
         with pytest.raises(ValueError, match=key):
             cache.incr(key)
+
+
+def test_making_room_drops_expired_entries_and_keeps_a_live_throttle_count(tmp_path):
+    cache = SharedFileCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 20}})
+    assert cache.add("login-failures:alice", 3, timeout=600)
+    for i in range(19):  # made-up names, each a short-lived key, as a guesser would leave behind
+        cache.set(f"noise:{i}", 1, timeout=1)
+    time.sleep(1.2)
+    for i in range(19, 38):  # past the bound: the expired ones make room, the live count stays
+        cache.set(f"noise:{i}", 1, timeout=60)
+    assert cache.get("login-failures:alice") == 3
+    assert len(list(tmp_path.glob("*.djcache"))) <= 21
+
+
+def test_the_default_bound_is_far_above_djangos_300():
+    from django.conf import settings
+
+    cache = SharedFileCache(settings.CACHES["default"]["LOCATION"], {})
+    assert cache._max_entries == 5000
