@@ -97,9 +97,10 @@ def qr_modules_from_svg(data_uri: str) -> np.ndarray:
 
 
 def decode_qr(modules: np.ndarray) -> str:
-    """OpenCV reads the code like a phone camera would (ten pixels a module)."""
+    """OpenCV reads the code like a phone camera would (ten pixels a module). Its classic detector
+    misses about one in seven correct codes of random secrets; the ArUco-based one read 1,000 of 1,000."""
     image = cv2.resize(modules, None, fx=10, fy=10, interpolation=cv2.INTER_NEAREST)
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(image)
+    text, _, _ = cv2.QRCodeDetectorAruco().detectAndDecode(image)
     return str(text)
 
 
