@@ -172,9 +172,14 @@ def interaction_get_for_user(*, user: User, interaction_id: int) -> Interaction:
 def timeline_for(
     *, user: User, account: Account | None = None, contact: Contact | None = None, lead: Lead | None = None, limit: int = 50
 ) -> list[Interaction]:
-    """The customer's interactions, newest first. An account's timeline includes its contacts'."""
-    qs = Interaction.objects.select_related("user", "contact", "account", "lead")
+    """The customer's interactions, newest first. An account's timeline includes its contacts'.
+
+    Each entry names who logged it, and on an account's timeline the contact it was with; the record
+    whose timeline it is needs no join. Joining all four records took PostgreSQL 5-6 ms to plan.
+    """
+    qs = Interaction.objects.select_related("user")
     if account is not None:
+        qs = qs.select_related("contact")
         # Two index walks instead of one OR over a join, which would scan and
         # sort the whole table: the account's own interactions, and those of
         # its contacts (logged before the contact joined the account, say).
@@ -325,8 +330,10 @@ class Customer360:
 
 def account_360(*, user: User, account_id: int) -> Customer360:
     account = account_get_for_user(user=user, account_id=account_id)
-    contacts = list(contact_list_for_user(user=user).filter(account=account)[:50])
-    subsidiaries = list(account_list_for_user(user=user).filter(parent=account)[:50])
+    # The page lists contacts by name, title and phone and subsidiaries by name and city: none of the
+    # list pages' joins and tags.
+    contacts = list(policies.restrict(Contact.objects.filter(account=account), user).prefetch_related(_POINTS)[:50])
+    subsidiaries = list(policies.restrict(Account.objects.filter(parent=account), user).only("id", "name", "city")[:50])
     return Customer360(
         record=account,
         record_type="account",

@@ -26,6 +26,7 @@ from rapport.core.selectors import rate_to_base
 from rapport.core.services import exchange_rate_set
 from rapport.customers.models import Contact
 from rapport.customers.selectors import contact_list_for_user
+from rapport.dataops.demo_sales import zhang_order_story
 from rapport.dataops.trade_show import trade_show_rules
 from rapport.sales import selectors
 from rapport.sales.catalog_models import Product, Quote
@@ -503,8 +504,8 @@ def zhang_quote(*, rep: User, zhang: Contact, products: Mapping[str, Product], p
     """The quote behind "X-200 报价（10台）": ten laptops quoted, then one bought on 12 March.
 
     The first revision (10 × X-200) was sent a month before; the customer first bought one for the purchasing
-    office, so a second revision for one laptop was accepted. The deal was won that day. (The order itself is
-    ``demo_sales.sales_story``'s; the order service has no door to link it to a quote.)
+    office, so a second revision for one laptop was accepted. The deal was won that day; the order of the
+    accepted revision is ``demo_sales.zhang_order_story``'s.
     """
     assert zhang.account_id is not None
     days = dt.timedelta(days=1)
@@ -625,7 +626,8 @@ def pipeline_story(
     if zhang is not None and zhang.account_id is not None and "new_business" in pipes:
         owner = next((r for r in reps.values() if r.pk == zhang.owner_id), None)
         if owner is not None:
-            zhang_quote(rep=owner, zhang=zhang, products=products, pipes=pipes, march=march)
+            quote = zhang_quote(rep=owner, zhang=zhang, products=products, pipes=pipes, march=march)
+            zhang_order_story(quote=quote, ordered_on=march.date())
             made += 1
     quotas_setup(manager=manager, reps=reps, cal=cal)
     return made

@@ -1,5 +1,6 @@
-"""The demo's sales story around Mr Zhang's company: its contracts (one nearing its end, one expired) and the X-200 order he
-sends back, with a return waiting for a refund. Written through the sales services, like any other door."""
+"""The demo's sales story around Mr Zhang's company: its contracts (one nearing its end, one expired) and the order of his
+accepted X-200 quote, which he sends back, with a return waiting for a refund. Written through the sales services, like
+any other door."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import datetime as dt
 
 from rapport.core.models import User
 from rapport.customers.models import Account
-from rapport.sales.billing import invoice_issue, payment_record
+from rapport.sales.billing import invoice_issue, order_from_quote, payment_record
 from rapport.sales.contract_terms import contracts_roll_over
 from rapport.sales.contracts import contract_create
-from rapport.sales.models import Order
+from rapport.sales.models import Order, Quote
 from rapport.sales.orders import order_place, order_set_status
 from rapport.sales.returns import return_request
 
@@ -23,7 +24,7 @@ CONTRACTS = (
 
 
 def sales_story(*, account: Account, today: dt.date) -> None:
-    """Contracts and a returned order for ``account``, written by its owner."""
+    """Contracts for ``account``, written by its owner."""
     owner = User.objects.get(pk=account.owner_id)
     for title, since, until, value, auto_renew, terms in CONTRACTS:
         contract_create(
@@ -43,14 +44,23 @@ def sales_story(*, account: Account, today: dt.date) -> None:
         )
     # The lease ended a month ago: what the daily job would have done since, so the demo shows it expired.
     contracts_roll_over(today=today)
-    line = {"description": "笔记本电脑 X-200", "unit_price": "5999.00", "quantity": "1", "tax_rate": "13"}
-    order = order_place(actor=owner, data={"account_id": account.pk, "currency": "CNY", "channel": "phone", "lines": [line]}, via="cli")
+
+
+def zhang_order_story(*, quote: Quote, ordered_on: dt.date) -> Order:
+    """The order of Mr Zhang's accepted quote (one X-200) on the day he bought it, invoiced that day and paid ten
+    days later; the laptop rattles, so a return waits for a refund."""
+    owner = User.objects.get(pk=quote.owner_id)
+    order = order_from_quote(actor=owner, quote=quote, via="cli")
+    # A past order: the service dates what it orders today, so the demo moves it to the day of the timeline's call.
+    Order.objects.filter(pk=order.pk).update(ordered_on=ordered_on)
     order = order_set_status(actor=owner, order=order, status="shipped", via="cli")
-    invoice = invoice_issue(actor=owner, order=order, issued_on=today - dt.timedelta(days=20), via="cli")
+    invoice = invoice_issue(actor=owner, order=order, issued_on=ordered_on, via="cli")
     payment_record(
-        actor=owner, invoice=invoice, amount=invoice.amount, paid_on=today - dt.timedelta(days=10), method="bank_transfer", via="cli"
+        actor=owner, invoice=invoice, amount=invoice.amount, paid_on=ordered_on + dt.timedelta(days=10), method="bank_transfer", via="cli"
     )
-    return_request(actor=owner, order=order, line_id=order.lines.get().pk, quantity="1", reason="噪音大，客户要求退货", via="cli")
+    laptop = order.lines.get()
+    return_request(actor=owner, order=order, line_id=laptop.pk, quantity="1", reason="噪音大，客户要求退货", via="cli")
+    return order
 
 
 # Payment habits of a few customers, so the credit page has late payers beside good ones:

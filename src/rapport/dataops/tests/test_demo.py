@@ -160,6 +160,11 @@ def test_the_stories_are_there(loaded: dict[str, int]) -> None:
     assert statuses == {"年度维护合同": "active", "X-200 延保服务": "active", "办公设备租赁": "ended"}
     [returned] = OrderReturn.objects.filter(line__order__account=zhang.account)
     assert (returned.status, returned.refund_amount, returned.line.order.status) == ("requested", Decimal("6778.87"), "shipped")
+    # The order is his accepted quote's, placed on the day the timeline says he bought it, and paid.
+    order = returned.line.order
+    assert (order.quote.title, order.quote.status, order.ordered_on.strftime("%m-%d")) == ("X-200 报价（1台）", "accepted", "03-12")
+    assert order.quote.opportunity.stage.is_won and order.quote.opportunity.closed_at.date() == order.ordered_on
+    assert [(i.issued_on, i.status) for i in order.invoices.all()] == [(order.ordered_on, "paid")]
     from rapport.sales.models import Invoice
 
     # The payers: one pays within terms, one pays late, one has stopped paying, one is new.
