@@ -233,8 +233,8 @@ class CostParams(PeriodParams):
     pipeline_id: int | None = None
 
 
-def _range(params: PeriodParams) -> tuple[dt.date, dt.date]:
-    return filters.period_range(params.start, params.end, today=timezone.localdate())
+def _range(params: PeriodParams, *, looking: str = "ahead") -> tuple[dt.date, dt.date]:
+    return filters.period_range(params.start, params.end, today=timezone.localdate(), looking=looking)
 
 
 def _forecast(request: HttpRequest, params: ForecastParams) -> forecast.Forecast:
@@ -271,7 +271,7 @@ def export_forecast(request: HttpRequest, params: Query[ForecastParams]) -> Http
 
 @router.get("/funnel", response=FunnelOut, summary="Funnel: deals per stage, conversion, days in stage, win rate")
 def get_funnel(request: HttpRequest, params: Query[FunnelParams]) -> Any:  # type: ignore[type-arg]
-    start, end = _range(params)
+    start, end = _range(params, looking="back")
     pipeline = selectors.pipeline_get(pipeline_id=params.pipeline_id) if params.pipeline_id else selectors.pipeline_default()
     if pipeline is None:
         raise ValidationFailed.for_field("pipeline_id", "There is no pipeline yet.")
@@ -288,7 +288,7 @@ def get_funnel(request: HttpRequest, params: Query[FunnelParams]) -> Any:  # typ
 
 @router.get("/cost-analysis", response=CostAnalysisOut, summary="Sales costs per won deal, per rep or per source")
 def get_cost_analysis(request: HttpRequest, params: Query[CostParams]) -> Any:  # type: ignore[type-arg]
-    start, end = _range(params)
+    start, end = _range(params, looking="back")
     return cost_analysis.cost_analysis(
         user=actor_of(request), start=start, end=end, group_by=params.group_by, pipeline_id=params.pipeline_id
     )

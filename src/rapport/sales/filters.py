@@ -90,13 +90,29 @@ def apply_filters(queryset: QuerySet[Opportunity], params: Mapping[str, Any]) ->
     return queryset
 
 
-def period_range(start: str | None, end: str | None, *, today: dt.date) -> tuple[dt.date, dt.date]:
+def _shift(month: dt.date, months: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def period_range(start: str | None, end: str | None, *, today: dt.date, looking: str = "ahead") -> tuple[dt.date, dt.date]:
     """First and last month (YYYY-MM, inclusive) as a half-open range of days.
 
-    Defaults: this quarter's first month, and a year after the start.
+    Defaults ``looking="ahead"`` (the forecast: deals closing from now on): this quarter's first month, and a year
+    after the start. ``looking="back"`` (the funnel and costs: deals made so far): the twelve months up to and
+    including this one, so that early in a quarter the funnel is not empty.
     """
-    first = month_range(start, field="start")[0] if start else dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
-    after = month_range(end, field="end")[1] if end else first.replace(year=first.year + 1)
+    this_month = dt.date(today.year, today.month, 1)
+    if looking == "back":
+        default_first, default_after = _shift(this_month, -11), _shift(this_month, 1)
+    else:
+        default_first = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        default_after = default_first.replace(year=default_first.year + 1)
+    first = month_range(start, field="start")[0] if start else default_first
+    if end:
+        after = month_range(end, field="end")[1]
+    else:
+        after = default_after if not start else first.replace(year=first.year + 1)
     if after <= first:
         raise ValidationFailed.for_field("end", "The last month is before the first.")
     if (after - first).days > 3 * 366:

@@ -227,3 +227,36 @@ def test_refused_filters_on_the_board_forecast_and_funnel_name_the_field_in_the_
             label = english if language == "en" else chinese
             assert f"<strong>{label}</strong>" in shown, (url, language)
             assert page.context["filter_problems"] and all(message for _, message in page.context["filter_problems"])
+
+
+def test_the_funnel_looks_back_a_year_and_the_forecast_ahead_and_both_say_which_months(users, client_for, make_deal):
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from rapport.sales.filters import period_range
+    from rapport.sales.models import Opportunity
+
+    # On 2 April the quarter is a day old: the funnel still counts the deals made since last May.
+    assert period_range(None, None, today=dt.date(2026, 4, 2), looking="back") == (dt.date(2025, 5, 1), dt.date(2026, 5, 1))
+    assert period_range(None, None, today=dt.date(2026, 4, 2)) == (dt.date(2026, 4, 1), dt.date(2027, 4, 1))
+    assert period_range("2026-01", None, today=dt.date(2026, 4, 2), looking="back") == (dt.date(2026, 1, 1), dt.date(2027, 1, 1))
+    deal = make_deal(users["north_rep"])
+    # The pages count months in the manager's zone, a day ahead of UTC in the evening.
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(users["manager"].time_zone))
+    Opportunity.objects.filter(pk=deal.pk).update(created_at=timezone.now() - dt.timedelta(days=100))
+    client = client_for(users["manager"])
+    funnel = client.get("/sales/funnel/")
+    assert funnel.context["result"].created == 1
+    first = dt.date(today.year - (today.month < 12), (today.month % 12) + 1, 1)
+    assert funnel.context["months"] == {"start": f"{first:%Y-%m}", "end": f"{today:%Y-%m}"}
+    assert f'name="start" class="input" value="{first:%Y-%m}"' in funnel.content.decode()
+    forecast = client.get("/sales/forecast/").context["months"]
+    quarter = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    assert (
+        forecast["start"] == f"{quarter:%Y-%m}"
+        and forecast["end"] == f"{quarter.replace(year=quarter.year + 1) - dt.timedelta(days=1):%Y-%m}"
+    )
+    # A refused period keeps what was typed.
+    refused = client.get("/sales/funnel/", {"start": "2026-05", "end": "2026-01"})
+    assert refused.status_code == 422 and refused.context["months"] == {"start": "2026-05", "end": "2026-01"}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from io import BytesIO
 from typing import Any
@@ -40,9 +42,22 @@ def _as_int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and int(value) <= MAX_ID else None
 
 
-def _forecast(request: HttpRequest) -> forecast.Forecast:
+def months_shown(params: Mapping[str, str], period: tuple[dt.date, dt.date] | None) -> dict[str, str]:
+    """What the period's month fields hold: the months the page shows (a default spelled out, so the reader
+    knows what the figures cover), or what was typed when it was refused."""
+    if period is None:
+        return {"start": params.get("start", ""), "end": params.get("end", "")}
+    start, end = period
+    return {"start": f"{start:%Y-%m}", "end": f"{end - dt.timedelta(days=1):%Y-%m}"}
+
+
+def _forecast_period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    return filters.period_range(request.GET.get("start"), request.GET.get("end"), today=timezone.localdate())
+
+
+def _forecast(request: HttpRequest, period: tuple[dt.date, dt.date]) -> forecast.Forecast:
     params = request.GET
-    start, end = filters.period_range(params.get("start"), params.get("end"), today=timezone.localdate())
+    start, end = period
     return forecast.forecast(
         user=core_selectors.actor_of(request),
         start=start,
@@ -76,14 +91,16 @@ def chart(totals: list[forecast.ForecastRow]) -> list[dict[str, Any]]:
 def forecast_page(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
     refused: dict[str, Any] = {}
-    result = None
+    result = period = None
     try:
-        result = _forecast(request)
+        period = _forecast_period(request)
+        result = _forecast(request, period)
     except ValidationFailed as exc:
         refused = refused_filters(exc, FORECAST_LABELS)
     context = page_context(
         "forecast",
         result=result,
+        months=months_shown(request.GET, period if result else None),
         chart=chart(result.totals) if result else [],
         chart_measures=CHART_MEASURES,
         **refused,
@@ -99,7 +116,7 @@ def forecast_page(request: HttpRequest) -> HttpResponse:
 def forecast_export(request: HttpRequest, fmt: str = "csv") -> HttpResponse:
     """The forecast table the page shows, with the page's filters, as CSV or as an Excel workbook."""
     try:
-        result = _forecast(request)
+        result = _forecast(request, _forecast_period(request))
     except ValidationFailed as exc:
         return HttpResponse(exc.message, status=422, content_type="text/plain; charset=utf-8")
     rows = ([spreadsheet_safe(value) for value in row] for row in forecast.forecast_csv_rows(result))
@@ -129,8 +146,9 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
     pipeline = next((p for p in pipelines if p.pk == pipeline_id), pipelines[0] if pipelines else None)
     refused: dict[str, Any] = {}
     result = costs = None
+    period: tuple[dt.date, dt.date] | None = None
     try:
-        start, end = filters.period_range(params.get("start"), params.get("end"), today=timezone.localdate())
+        start, end = period = filters.period_range(params.get("start"), params.get("end"), today=timezone.localdate(), looking="back")
         if pipeline is not None:
             result = funnel.funnel(
                 user=user,
@@ -148,6 +166,7 @@ def funnel_page(request: HttpRequest) -> HttpResponse:
     context = page_context(
         "funnel",
         result=result,
+        months=months_shown(params, None if refused else period),
         costs=costs,
         widest=widest,
         pipeline=pipeline,
