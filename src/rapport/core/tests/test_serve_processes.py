@@ -191,3 +191,20 @@ def test_quickstart_is_one_command_that_migrates_loads_demo_data_and_starts_a_wo
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+def test_the_server_freezes_what_it_loaded_out_of_the_collectors_reach_before_it_forks():
+    import gc
+
+    from rapport.core.serving import RapportServer, ServeOptions
+
+    options = ServeOptions(
+        host="127.0.0.1", port=free_port(), workers=1, threads=1, timeout=30, graceful_timeout=5, max_requests=0, access_log=None
+    )
+    gc.unfreeze()
+    try:
+        application = RapportServer(options).load()
+        # Django, the apps and the URL conf: a full collection in a worker no longer walks them.
+        assert callable(application) and gc.get_freeze_count() > 50_000
+    finally:
+        gc.unfreeze()
