@@ -31,6 +31,9 @@ M = TypeVar("M", bound=Model)
 
 SEES_ALL = {Role.ADMINISTRATOR, Role.SERVICE_AGENT, Role.MARKETER}
 READ_ONLY = {Role.MARKETER, Role.ANALYST}
+# Marketing brings leads in (a trade show's cards, a campaign's replies); the assignment rules hand them to the reps.
+# Beyond that a marketer reads.
+BRINGS_IN_LEADS = {Role.MARKETER}
 
 
 def team_subtree_ids(team_id: int | None) -> set[int]:
@@ -132,6 +135,13 @@ def can_see(user: User, record: Any) -> bool:
     if kind == "tree":
         return record.owner_id in user_ids or record.team_id in team_ids
     return record.owner_id == user.pk or (record.shared_with_team and record.team_id in team_ids)
+
+
+def can_create(user: User, record_type: str) -> bool:
+    """May ``user`` add a new ``record_type`` ("account", "contact", "lead")?"""
+    if user.is_administrator or user.role not in READ_ONLY:
+        return True
+    return record_type == "lead" and user.role in BRINGS_IN_LEADS
 
 
 def can_edit(user: User, record: Any) -> bool:

@@ -256,9 +256,14 @@ def _require_writer(actor: User) -> None:
         raise PermissionDenied("Your role may read customer records but not change them.")
 
 
+def _require_creator(spec: RecordSpec, actor: User) -> None:
+    if not policies.can_create(actor, spec.record_type):
+        raise PermissionDenied("Your role may read customer records but not change them.")
+
+
 def record_check(spec: RecordSpec, *, actor: User, data: Mapping[str, Any]) -> None:
     """Raise what ``record_create`` would refuse ``data`` for, writing nothing (an import's dry run)."""
-    _require_writer(actor)
+    _require_creator(spec, actor)
     cleaned = _clean(spec, actor=actor, data=data, record=None)
     record = spec.model(owner=cleaned.owner or actor, custom=cleaned.custom or {}, **cleaned.values)
     if spec.prepare:
@@ -266,7 +271,7 @@ def record_check(spec: RecordSpec, *, actor: User, data: Mapping[str, Any]) -> N
 
 
 def record_create(spec: RecordSpec, *, actor: User, data: Mapping[str, Any], via: str) -> Any:
-    _require_writer(actor)
+    _require_creator(spec, actor)
     cleaned = _clean(spec, actor=actor, data=data, record=None)
     owner = cleaned.owner or actor
     team = cleaned.team if cleaned.team_given else owner.team

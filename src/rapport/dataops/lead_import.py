@@ -151,7 +151,7 @@ def _sample(row: ParsedRow, data: dict[str, Any], verdict: RowVerdict, rule_name
 
 
 def _require_importer(actor: User) -> None:
-    if actor.role in policies.READ_ONLY and not actor.is_administrator:
+    if not policies.can_create(actor, "lead"):
         raise PermissionDenied("Your role may read leads but not import them.")
 
 

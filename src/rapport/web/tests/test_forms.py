@@ -141,3 +141,28 @@ def test_a_marketer_reads_but_is_offered_no_edit(client_for, users, zhang):
     assert refused.status_code == 422
     assert "may read customer records but not change them" in refused.content.decode()
     assert Contact.objects.get(pk=zhang.pk).title == "采购经理"
+
+
+def test_a_marketer_brings_in_leads_but_adds_no_other_record_and_an_analyst_adds_none(client_for, users, api_for):
+    from rapport.customers.models import Lead
+
+    marketer, analyst = users["marketer"], users["analyst"]
+    # Marketing's cards become leads, through the page and the API; the assignment rules take them from there.
+    leads_page = client_for(marketer).get("/leads/").content.decode()
+    assert 'href="/leads/new/"' in leads_page and "data-import" in leads_page
+    created = client_for(marketer).post("/leads/new/", {"last_name": "Expo visitor", "company": "Suzhou Pumps", "status": "new"})
+    assert created.status_code == 302, created.content.decode()[:2000]
+    assert api_for(marketer).post("leads", {"last_name": "Web reply", "company": "Ningbo Port"}).status_code == 201
+    assert set(Lead.objects.values_list("last_name", flat=True)) == {"Expo visitor", "Web reply"}
+    # Nothing else: no accounts or contacts, and no button that would lead to a refusal.
+    contacts_page = client_for(marketer).get("/contacts/").content.decode()
+    assert 'href="/contacts/new/"' not in contacts_page
+    assert api_for(marketer).post("contacts", {"last_name": "Sneaky"}).status_code == 403
+    assert api_for(marketer).post("accounts", {"name": "Sneaky Ltd"}).status_code == 403
+    lead = Lead.objects.get(last_name="Web reply")
+    assert api_for(marketer).patch(f"leads/{lead.pk}", {"company": "Other", "version": lead.version}).status_code == 403
+    # The analyst reads.
+    analyst_page = client_for(analyst).get("/leads/").content.decode()
+    assert 'href="/leads/new/"' not in analyst_page and "data-import" not in analyst_page
+    assert api_for(analyst).post("leads", {"last_name": "Nope"}).status_code == 403
+    assert Lead.objects.count() == 2

@@ -104,6 +104,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
         "query": request.GET.get("q", ""),
         "filtered": any(value for key, value in request.GET.items() if key not in {"sort", "cursor", "before"}),
         "nav_active": record_kind.plural_key,
+        "may_create": policies.can_create(user, record_kind.key),
     }
     if wants_partial(request, "results"):
         return render(request, "web/records/_table.html", context)
