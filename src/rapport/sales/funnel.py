@@ -2,8 +2,9 @@
 the next, how long they stay in each stage, and how many are won.
 
 The period picks a cohort: the deals created in it (filtered by owner, team
-and source). Every figure comes from a GROUP BY in the database; Python only
-walks the handful of stages.
+and source). Every figure comes from two GROUP BYs in the database (one over
+the cohort, one over its stage changes); Python only walks the handful of
+groups and stages.
 """
 
 from __future__ import annotations
@@ -93,13 +94,21 @@ def funnel(
     stages = [FunnelStage(stage) for stage in pipeline.stages.order_by("position", "id")]
     by_id = {s.stage.pk: s for s in stages}
 
-    for stage_id, currency, count, value in (
-        cohort.filter(status=OpportunityStatus.OPEN).values_list("stage_id", "currency").annotate(Count("id"), Sum("amount")).order_by()
+    # One pass over the cohort: every figure but the days in stage comes from these few groups.
+    furthest: dict[int, int] = {}
+    for status, stage_id, reached, currency, count, value in (
+        cohort.values_list("status", "stage_id", "furthest_position", "currency").annotate(Count("id"), Sum("amount")).order_by()
     ):
-        by_id[stage_id].open_count += count
-        by_id[stage_id].open_value += convert(value, currency, today)
-
-    furthest = dict(cohort.values_list("furthest_position").annotate(Count("id")).order_by())
+        furthest[reached] = furthest.get(reached, 0) + count
+        result.created += count
+        if status == OpportunityStatus.OPEN:
+            by_id[stage_id].open_count += count
+            by_id[stage_id].open_value += convert(value, currency, today)
+        elif status == OpportunityStatus.WON:
+            result.won += count
+            result.won_value += convert(value, currency, today)
+        elif status == OpportunityStatus.LOST:
+            result.lost += count
     previous: int | None = None
     for entry in stages:
         if entry.stage.is_lost:
@@ -119,12 +128,5 @@ def funnel(
         if stage_id in by_id and seconds is not None:
             by_id[stage_id].avg_days = (Decimal(str(seconds)) / SECONDS_PER_DAY).quantize(Decimal("0.1"))
 
-    for status, currency, count, value in cohort.values_list("status", "currency").annotate(Count("id"), Sum("amount")).order_by():
-        result.created += count
-        if status == OpportunityStatus.WON:
-            result.won += count
-            result.won_value += convert(value, currency, today)
-        elif status == OpportunityStatus.LOST:
-            result.lost += count
     result.stages = stages
     return result
