@@ -21,6 +21,7 @@ from django.utils.safestring import SafeString
 from rapport.common.names import initials
 from rapport.common.phones import format_phone_international
 from rapport.web.kinds import RecordKind
+from rapport.web.record_display import first_point, record_name
 
 EMPTY = SafeString()
 
@@ -29,15 +30,6 @@ EMPTY = SafeString()
 class Cell:
     css: str
     html: SafeString
-
-
-def _name(row: Any) -> str:
-    # An account's name or a person's full name (as the ``record_name`` filter: not ``str()``, which adds a lead's company).
-    return getattr(row, "name", None) or getattr(row, "full_name", "") or str(row)
-
-
-def _first_point(row: Any, kind: str) -> Any:
-    return next((p for p in row.contact_points.all() if p.kind == kind), None)
 
 
 def _when() -> Callable[[Any], SafeString]:
@@ -61,7 +53,7 @@ def _renderers(kind: RecordKind) -> dict[str, Callable[[Any], SafeString]]:
     account_detail = reverse("web:account_detail", args=[0]).rsplit("0/", 1)[0]
 
     def name(row: Any) -> SafeString:
-        label = _name(row)
+        label = record_name(row)
         link = format_html(
             '<a class="row-link" href="{}{}/"><span class="avatar avatar-sm">{}</span><span>{}</span></a>',
             detail,
@@ -73,14 +65,14 @@ def _renderers(kind: RecordKind) -> dict[str, Callable[[Any], SafeString]]:
         return format_html('{}<div class="muted small">{}</div>', link, title) if title else link
 
     def phone(row: Any) -> SafeString:
-        point = _first_point(row, "phone")
+        point = first_point(row, "phone")
         if point is None:
             return EMPTY
         shown = format_phone_international(point.normalised) if point.normalised else point.value
         return format_html('<a class="nowrap" href="tel:{}">{}</a>', point.normalised, shown)
 
     def email(row: Any) -> SafeString:
-        point = _first_point(row, "email")
+        point = first_point(row, "email")
         return format_html('<a href="mailto:{}">{}</a>', point.value, point.value) if point is not None else EMPTY
 
     def account(row: Any) -> SafeString:

@@ -11,9 +11,13 @@ from django.utils.translation import gettext as _
 
 from rapport.common.names import initials
 from rapport.common.phones import format_phone_international
+from rapport.web.record_display import first_point, points_of, record_name
 from rapport.web.service_errors import translate_error
 
 register = template.Library()
+register.filter("record_name", record_name)
+register.filter("points_of", points_of)
+register.filter("first_point", first_point)
 
 # Stroke icons (24x24 grid, drawn in currentColor) so that one set serves the nav and buttons.
 _ICONS = {
@@ -89,29 +93,12 @@ def phone_display(point: Any) -> str:
 
 
 @register.filter
-def points_of(record: Any, kind: str) -> list[Any]:
-    """The prefetched emails or phones of a record, primary first, without another query."""
-    return [p for p in record.contact_points.all() if p.kind == kind]
-
-
-@register.filter
-def first_point(record: Any, kind: str) -> Any:
-    return next((p for p in record.contact_points.all() if p.kind == kind), None)
-
-
-@register.filter
 def get_param(mapping: Any, key: str) -> Any:
     """``mapping[key]`` or "" in a template (a QueryDict, a dict)."""
     try:
         return mapping.get(key, "")
     except AttributeError:
         return ""
-
-
-@register.filter
-def record_name(record: Any) -> str:
-    """An account's name or a person's full name (not ``str()``, which adds a lead's company)."""
-    return getattr(record, "name", None) or getattr(record, "full_name", "") or str(record)
 
 
 @register.filter
