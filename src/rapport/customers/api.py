@@ -87,10 +87,12 @@ def _record_routes(
     entity = label.lower()
 
     def list_records(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:  # type: ignore[type-arg]
-        qs = filters.apply_filters(definition, list_for_user(user=request.user), request.GET)
+        visible = list_for_user(user=request.user)
+        condition = filters.filter_condition(definition, visible.model, request.GET)
+        qs = visible.filter(condition)
         branches = policies.ownership_branches(request.user)  # type: ignore[arg-type]
         # The same filters without the visibility rule, which the branches spell out (common.pagination.keyset_page).
-        base = filters.apply_filters(definition, qs.model._default_manager.all(), request.GET) if branches else None
+        base = visible.model._default_manager.filter(condition) if branches else None
         page = keyset_page(
             qs, sort=definition.sort_field(params.sort), cursor=params.cursor, limit=params.limit, branches=branches, branch_base=base
         )

@@ -84,11 +84,13 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     page = ListPage(items=[], next_cursor=None, previous_cursor=None, is_first=True)
     try:
-        queryset = filters.apply_filters(record_kind.definition, record_kind.list_for_user(user=user), request.GET)
+        visible = record_kind.list_for_user(user=user)
+        condition = filters.filter_condition(record_kind.definition, visible.model, request.GET)
+        queryset = visible.filter(condition)
         sort = record_kind.definition.sort_field(sort_name)
         branches = policies.ownership_branches(user)
         # The same filters without the visibility rule, which the branches spell out (common.pagination.keyset_page).
-        base = filters.apply_filters(record_kind.definition, queryset.model._default_manager.all(), request.GET) if branches else None
+        base = visible.model._default_manager.filter(condition) if branches else None
         page = list_page(
             queryset, sort=sort, after=request.GET.get("cursor"), before=request.GET.get("before"), branches=branches, branch_base=base
         )
