@@ -137,6 +137,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # 1 ms to run. RAPPORT_PG_PREPARE=0 turns it off, behind a pooler in transaction mode.
     prepare = os.environ.get("RAPPORT_PG_PREPARE", "1") != "0"
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5 if prepare else None}
+    # Django's backend with bulk writes cut under the 65,535 parameters a bound statement takes.
+    DATABASES["default"]["ENGINE"] = "rapport.core.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"

@@ -46,7 +46,14 @@ def cross_sell_refresh(*, warehouse: Warehouse, computed_at: datetime | None = N
     bought: dict[int, set[int]] = {}
     for account_id, product_id in zip(pairs.column("account_id").to_pylist(), products.tolist(), strict=True):
         bought.setdefault(account_id, set()).add(product_id)
-    accounts = set(Account.objects.filter(pk__in=list(bought)).values_list("pk", flat=True))
+    # The warehouse may name accounts deleted since; asked about in slices, as one IN list of every buyer would
+    # pass the number of parameters a statement takes (32,766 on SQLite, 65,535 on PostgreSQL).
+    buyers = sorted(bought)
+    accounts = {
+        pk
+        for start in range(0, len(buyers), 10_000)
+        for pk in Account.objects.filter(pk__in=buyers[start : start + 10_000]).values_list("pk", flat=True)
+    }
     recommendations = [
         NextBestProduct(account_id=account_id, product_id=product, rank=rank, confidence=confidence, lift=lift, computed_at=computed_at)
         for account_id, ranked in next_best_products(rules, {a: p for a, p in bought.items() if a in accounts}, top=RECOMMENDATIONS)
