@@ -171,8 +171,8 @@ def measure_all(*, repeat: int) -> list[dict[str, Any]]:
     from django.test import Client
     from django.urls import Resolver404, resolve
 
+    from rapport.core.gc_freeze import freeze_loaded_objects
     from rapport.core.models import User
-    from rapport.core.serving import freeze_loaded_objects
     from rapport.customers import selectors
     from rapport.customers.models import ContactPoint
 
@@ -182,7 +182,8 @@ def measure_all(*, repeat: int) -> list[dict[str, Any]]:
         clients[name] = Client()
         clients[name].force_login(user)
     rep = users["rep.north"]
-    # What the server does before it forks its workers (core.serving): without it, one request in a hundred
+    # What the server does before it forks its workers (core.gc_freeze; its middleware freezes again after the
+    # first 100 requests, which the warm-up calls are): without it, one request in a hundred
     # paid for a full garbage collection over every object the process had loaded (100-200 ms).
     freeze_loaded_objects()
     zhang_point = ContactPoint.objects.select_related("contact__account").filter(kind="phone", normalised="+8613800138000").first()

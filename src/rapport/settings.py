@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "rapport.core.gc_freeze.FreezeAfterWarmUpMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "rapport.core.request_deadline.RequestDeadlineMiddleware",
     # Before anything reads request.POST: it counts uploaded files' bytes as they stream in.

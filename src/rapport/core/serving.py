@@ -11,10 +11,12 @@ requests on a few threads, which overlap while a request waits on the database.
 - SIGTERM: the master closes the listening socket, each worker finishes the
   requests it has (up to ``graceful_timeout``) and exits.
 - What the master loaded is frozen out of the garbage collector's reach before
-  it forks (``gc.freeze``): a full collection in a worker then walks only what
+  it forks (``core.gc_freeze``): a full collection in a worker then walks only what
   the worker made since, not every object of Django and Rapport (100-200 ms,
   one request in a hundred, without it), and the pages the workers share from
   the master stay shared instead of being copied when the collector marks them.
+- A worker freezes again after its first hundred requests
+  (``core.gc_freeze.FreezeAfterWarmUpMiddleware``): the caches they filled live as long as it does.
 - A worker that stops reporting for ``timeout`` seconds is killed and replaced;
   every worker is replaced after ``max_requests`` requests (plus jitter, so they
   do not all restart together), which bounds slow memory growth.
@@ -22,12 +24,13 @@ requests on a few threads, which overlap while a request waits on the database.
 
 from __future__ import annotations
 
-import gc
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+
+from rapport.core.gc_freeze import freeze_loaded_objects
 
 # The pid (``%(p)s``) tells which worker process served a request; the rest is the common log format.
 ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms pid=%(p)s'
@@ -98,15 +101,6 @@ class RapportServer(BaseApplication):  # type: ignore[misc]  # gunicorn ships no
         connections.close_all()
         freeze_loaded_objects()
         return application
-
-
-def freeze_loaded_objects() -> None:
-    """Move every object alive now (the loaded code, the URL conf, settings) out of the collector's generations.
-
-    They live as long as the process, so collecting them is wasted work; a collection first, so no garbage is frozen.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def serve(options: ServeOptions) -> None:

@@ -208,3 +208,23 @@ def test_the_server_freezes_what_it_loaded_out_of_the_collectors_reach_before_it
         assert callable(application) and gc.get_freeze_count() > 50_000
     finally:
         gc.unfreeze()
+
+
+def test_a_process_freezes_once_more_after_its_first_hundred_requests(client, monkeypatch):
+    import gc
+    import itertools
+
+    from rapport.core import gc_freeze
+
+    monkeypatch.setattr(gc_freeze, "_requests_served", itertools.count(gc_freeze.SETTLE_AFTER_REQUESTS - 1))
+    gc.unfreeze()
+    try:
+        assert client.get("/login/").status_code == 200  # the 99th: nothing yet
+        assert gc.get_freeze_count() == 0
+        assert client.get("/login/").status_code == 200  # the 100th: what the warm-up left is frozen
+        frozen = gc.get_freeze_count()
+        assert frozen > 50_000
+        client.get("/login/")
+        assert gc.get_freeze_count() <= frozen  # once only (frozen objects freed by reference counting still go)
+    finally:
+        gc.unfreeze()
