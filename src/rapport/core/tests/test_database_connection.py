@@ -28,14 +28,16 @@ def test_postgresql_prepares_a_statement_a_connection_keeps_running(users):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the 65,535 bound parameters are PostgreSQL's limit")
 def test_a_bulk_write_beyond_what_one_statement_binds_is_cut_into_batches(users):
     """With parameters bound by the server, one statement takes at most 65,535 (core.postgresql)."""
-    from rapport.customers.models import Contact
+    from rapport.core.models import AuditEntry
 
     rep = users["north_rep"]
-    fields = [f for f in Contact._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in AuditEntry._meta.concrete_fields if not f.primary_key]
     rows = 65_535 // len(fields) + 500  # one statement would bind more than 65,535
-    made = Contact.objects.bulk_create([Contact(last_name=f"Bulk {i}", full_name=f"Bulk {i}", owner=rep) for i in range(rows)])
-    assert len(made) == rows == Contact.objects.filter(last_name__startswith="Bulk ").count()
+    made = AuditEntry.objects.bulk_create(
+        [AuditEntry(actor=rep, actor_name="bulk", action="update", record_type="contact", record_id=i) for i in range(rows)]
+    )
+    assert len(made) == rows == AuditEntry.objects.filter(actor_name="bulk").count()
     # An update binds each row's id and value per field, and the ids once more.
-    updated_fields = ["title", "department", "city", "region"]
-    batch = connection.ops.bulk_batch_size([Contact._meta.pk, Contact._meta.pk, *updated_fields], made)
+    updated_fields = ["record_repr", "via", "actor_name"]
+    batch = connection.ops.bulk_batch_size([AuditEntry._meta.pk, AuditEntry._meta.pk, *updated_fields], made)
     assert 0 < batch * (2 * len(updated_fields) + 1) <= 65_535
