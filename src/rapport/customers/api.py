@@ -15,7 +15,6 @@ from rapport.common.errors import ValidationFailed
 from rapport.common.ninja import Id, OptionalId, expected_version
 from rapport.common.pagination import keyset_page
 from rapport.common.uploads import DOWNLOAD_OPENAPI, attachment_response
-from rapport.core import policies
 from rapport.core.selectors import actor_of
 from rapport.customers import attachments, exports, filters, selectors, services
 from rapport.customers.schemas import (
@@ -87,14 +86,14 @@ def _record_routes(
     entity = label.lower()
 
     def list_records(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:  # type: ignore[type-arg]
-        visible = list_for_user(user=request.user)
-        condition = filters.filter_condition(definition, visible.model, request.GET)
-        qs = visible.filter(condition)
-        branches = policies.ownership_branches(request.user)  # type: ignore[arg-type]
-        # The same filters without the visibility rule, which the branches spell out (common.pagination.keyset_page).
-        base = visible.model._default_manager.filter(condition) if branches else None
+        found = filters.filtered_list(definition, list_for_user(user=request.user), request.user, request.GET)
         page = keyset_page(
-            qs, sort=definition.sort_field(params.sort), cursor=params.cursor, limit=params.limit, branches=branches, branch_base=base
+            found.queryset,
+            sort=definition.sort_field(params.sort),
+            cursor=params.cursor,
+            limit=params.limit,
+            branches=found.branches,
+            branch_base=found.branch_base,
         )
         return {"items": page.items, "next_cursor": page.next_cursor}
 

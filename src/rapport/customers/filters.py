@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 
 from rapport.common.errors import ValidationFailed
 from rapport.common.ninja import MAX_ID
+from rapport.core import policies
 from rapport.customers.models import CustomFieldDefinition, CustomFieldType, LeadStatus, SearchTerm
 from rapport.customers.search import fold
 
@@ -135,6 +136,23 @@ def _profile_condition(params: Mapping[str, Any]) -> Q:
 def apply_filters(definition: ListDefinition, queryset: QuerySet[Any], params: Mapping[str, Any]) -> QuerySet[Any]:
     """Narrow ``queryset`` by the request's filter parameters; a bad value names its parameter."""
     return queryset.filter(filter_condition(definition, queryset.model, params))
+
+
+@dataclass(frozen=True)
+class FilteredList:
+    """A list's rows as a user may see them, and the parts ``common.pagination.keyset_page`` reads a rep's view by."""
+
+    queryset: QuerySet[Any]
+    branches: list[Q]  # the halves of the user's view, empty when one query serves it
+    branch_base: QuerySet[Any] | None  # the same filters without the visibility rule, which the branches spell out
+
+
+def filtered_list(definition: ListDefinition, visible: QuerySet[Any], user: Any, params: Mapping[str, Any]) -> FilteredList:
+    """``visible`` narrowed by the request's filters, with the halves of ``user``'s view for the keyset page."""
+    condition = filter_condition(definition, visible.model, params)
+    branches = policies.ownership_branches(user)
+    base = visible.model._default_manager.filter(condition) if branches else None
+    return FilteredList(visible.filter(condition), branches, base)
 
 
 def filter_condition(definition: ListDefinition, model: type[Model], params: Mapping[str, Any]) -> Q:

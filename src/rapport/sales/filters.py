@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from rapport.common.errors import ValidationFailed
+from rapport.common.months import add_months
 from rapport.common.ninja import MAX_ID
 from rapport.customers.filters import ListDefinition
 from rapport.sales.models import ForecastCategory, Opportunity, OpportunityStatus
@@ -90,11 +91,6 @@ def apply_filters(queryset: QuerySet[Opportunity], params: Mapping[str, Any]) ->
     return queryset
 
 
-def _shift(month: dt.date, months: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def period_range(start: str | None, end: str | None, *, today: dt.date, looking: str = "ahead") -> tuple[dt.date, dt.date]:
     """First and last month (YYYY-MM, inclusive) as a half-open range of days.
 
@@ -104,7 +100,7 @@ def period_range(start: str | None, end: str | None, *, today: dt.date, looking:
     """
     this_month = dt.date(today.year, today.month, 1)
     if looking == "back":
-        default_first, default_after = _shift(this_month, -11), _shift(this_month, 1)
+        default_first, default_after = add_months(this_month, -11), add_months(this_month, 1)
     else:
         default_first = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
         default_after = default_first.replace(year=default_first.year + 1)

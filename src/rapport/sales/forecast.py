@@ -26,6 +26,7 @@ from django.db.models import Count, DateField, DecimalField, F, Func, Q, QuerySe
 
 from rapport.common.errors import NotFound, ValidationFailed
 from rapport.common.money import Money
+from rapport.common.months import add_months
 from rapport.core.models import Team, User
 from rapport.core.selectors import base_currency, rate_to_base
 from rapport.sales import selectors
@@ -111,9 +112,7 @@ def period_start(day: dt.date, period: str) -> dt.date:
 
 
 def next_period(day: dt.date, period: str) -> dt.date:
-    months = 3 if period == "quarter" else 1
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
+    return add_months(day, 3 if period == "quarter" else 1)
 
 
 def period_label(day: dt.date, period: str) -> str:

@@ -84,15 +84,15 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     page = ListPage(items=[], next_cursor=None, previous_cursor=None, is_first=True)
     try:
-        visible = record_kind.list_for_user(user=user)
-        condition = filters.filter_condition(record_kind.definition, visible.model, request.GET)
-        queryset = visible.filter(condition)
+        found = filters.filtered_list(record_kind.definition, record_kind.list_for_user(user=user), user, request.GET)
         sort = record_kind.definition.sort_field(sort_name)
-        branches = policies.ownership_branches(user)
-        # The same filters without the visibility rule, which the branches spell out (common.pagination.keyset_page).
-        base = visible.model._default_manager.filter(condition) if branches else None
         page = list_page(
-            queryset, sort=sort, after=request.GET.get("cursor"), before=request.GET.get("before"), branches=branches, branch_base=base
+            found.queryset,
+            sort=sort,
+            after=request.GET.get("cursor"),
+            before=request.GET.get("before"),
+            branches=found.branches,
+            branch_base=found.branch_base,
         )
     except ValidationFailed as exc:
         errors = {name: [translate_error(m, field=name) for m in messages] for name, messages in exc.field_errors.items()}
