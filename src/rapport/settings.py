@@ -106,7 +106,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "rapport.web.context_processors.navigation",
             ],
         },
     },

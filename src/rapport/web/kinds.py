@@ -36,6 +36,7 @@ class RecordKind:
     plural: StrOrPromise
     definition: filters.ListDefinition
     list_for_user: Callable[..., Any]
+    rows_for_user: Callable[..., Any]  # the list page's rows: only the columns it shows
     get_for_user: Callable[..., Any]
     view_360: Callable[..., Any]
     create: Callable[..., Any]
@@ -67,6 +68,7 @@ def _kind(*, key: str, **described: Any) -> RecordKind:
     return RecordKind(
         key=key,
         list_for_user=getattr(selectors, f"{key}_list_for_user"),
+        rows_for_user=getattr(selectors, f"{key}_rows_for_user"),
         get_for_user=getattr(selectors, f"{key}_get_for_user"),
         view_360=getattr(selectors, f"{key}_360"),
         create=getattr(services, f"{key}_create"),
@@ -77,8 +79,8 @@ def _kind(*, key: str, **described: Any) -> RecordKind:
 
 
 _COMMON_TAIL = (
-    Column("owner", _("Owner"), css="hide-sm"),
-    Column("updated_at", _("Updated"), "updated_at", css="hide-sm"),
+    Column("owner", _("Owner"), css="hide-sm nowrap"),
+    Column("updated_at", _("Updated"), "updated_at", css="hide-sm nowrap"),
 )
 
 ACCOUNT = _kind(
@@ -127,8 +129,8 @@ LEAD = _kind(
         Column("status", _("Status")),
         Column("phone", _("Phone"), css="hide-sm"),
         Column("source", _("Source"), css="hide-md"),
-        Column("owner", _("Owner"), css="hide-sm"),
-        Column("created_at", _("Created"), "created_at", css="hide-sm"),
+        Column("owner", _("Owner"), css="hide-sm nowrap"),
+        Column("created_at", _("Created"), "created_at", css="hide-sm nowrap"),
     ),
     empty_hint=_("Leads are people who may become customers: from trade shows, web forms, referrals."),
 )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from rapport.core.models import User
 from rapport.customers import services
+from rapport.customers.models import Interaction
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +89,59 @@ def test_navigation_has_every_domain_and_admin_only_for_administrators(client_fo
         assert f"<span>{label}</span>" in rep_page, label
     assert 'href="/admin/"' not in rep_page
     assert 'href="/admin/"' in client_for(users["admin"]).get("/").content.decode()
+
+
+def test_the_sidebar_marks_the_page_in_the_users_language_and_role(client_for, users):
+    # The sidebar is drawn once per language, role and section and kept: each must still get its own.
+    rep = client_for(users["north_rep"])
+    contacts, accounts = rep.get("/contacts/").content.decode(), rep.get("/accounts/").content.decode()
+    assert 'href="/contacts/" aria-current="page"' in contacts and 'href="/accounts/" aria-current="page"' not in contacts
+    assert 'href="/accounts/" aria-current="page"' in accounts and 'href="/contacts/" aria-current="page"' not in accounts
+    assert "Fraud review" not in contacts and 'href="/admin/"' not in contacts
+    User.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
+    chinese = client_for(User.objects.get(pk=users["north_rep"].pk)).get("/contacts/").content.decode()
+    assert "<span>联系人</span>" in chinese and "<span>Contacts</span>" not in chinese
+    admin = client_for(users["admin"]).get("/contacts/").content.decode()
+    assert 'href="/admin/"' in admin and "Fraud review" in admin and 'href="/contacts/" aria-current="page"' in admin
+
+
+def test_timeline_entries_name_the_customer_the_reply_and_escape_what_was_typed(client_for, users, zhang):
+    rep = users["north_rep"]
+    asked = services.interaction_log(actor=rep, channel="email", direction="outbound", subject="Quote <b>Q-1</b>", contact_id=zhang.pk)
+    answer = services.interaction_log(
+        actor=rep, channel="email", direction="inbound", subject="Re: quote", body="Yes\n<script>x</script>", contact_id=zhang.pk
+    )
+    Interaction.objects.filter(pk=answer.pk).update(in_reply_to=asked)
+    services.interaction_log(actor=rep, channel="face_to_face", subject="Visit", account_id=zhang.account_id)
+    client = client_for(rep)
+    account_page = client.get(f"/accounts/{zhang.account_id}/").content.decode()
+    entry = account_page[account_page.index(f'id="interaction-{answer.pk}"') :].split("</li>", 1)[0]
+    assert f'<a href="/contacts/{asked.contact_id}/#interaction-{asked.pk}">Quote &lt;b&gt;Q-1&lt;/b&gt;</a>' in entry  # the reply
+    assert f'<a href="/contacts/{zhang.pk}/">张伟</a>' in entry  # on an account's timeline: with whom
+    assert '<span class="badge badge-muted">Email · Inbound</span>' in entry
+    assert "Yes<br>&lt;script&gt;x&lt;/script&gt;" in entry and "<script>x" not in account_page
+    visit = account_page[account_page.index("Visit") :].split("</li>", 1)[0]
+    assert "/contacts/" not in visit  # the account's own entry names no contact
+    contact_page = client.get(f"/contacts/{zhang.pk}/").content.decode()
+    own = contact_page[contact_page.index(f'id="interaction-{answer.pk}"') :].split("</li>", 1)[0]
+    assert f'<a href="/contacts/{zhang.pk}/">' not in own  # the page's own customer is not linked again
+    timeline = client.get("/timeline/").content.decode()
+    assert (
+        f'<a href="/contacts/{zhang.pk}/">张伟</a>' in timeline and f'<a href="/accounts/{zhang.account_id}/">上海华通科技</a>' in timeline
+    )
+
+
+def test_a_refused_log_keeps_what_was_typed_and_the_next_page_has_a_blank_form(client_for, users, zhang):
+    client = client_for(users["north_rep"])
+    refused = client.post(f"/contacts/{zhang.pk}/log/", {"channel": "pigeon", "direction": "inbound", "subject": "Kept subject"})
+    assert refused.status_code == 422
+    html = refused.content.decode()
+    assert 'value="Kept subject"' in html and "field-error" in html
+    blank = client.get(f"/contacts/{zhang.pk}/").content.decode()
+    assert "Kept subject" not in blank and "field-error" not in blank and 'name="subject"' in blank
+    User.objects.filter(pk=users["north_rep"].pk).update(language="zh-hans")
+    chinese = client_for(User.objects.get(pk=users["north_rep"].pk)).get(f"/contacts/{zhang.pk}/").content.decode()
+    assert "渠道" in chinese and 'name="channel"' in chinese
 
 
 def test_list_search_filters_and_htmx_partial(client_for, users):

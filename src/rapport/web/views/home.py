@@ -16,8 +16,8 @@ from rapport.core.models import User
 from rapport.customers import activities, selectors
 from rapport.customers.activity_selectors import my_day
 from rapport.web.activity_forms import QuickAddForm
-from rapport.web.context_processors import NAVIGATION
 from rapport.web.htmx import is_htmx
+from rapport.web.navigation import NAVIGATION
 from rapport.web.views.activities import mark_changeable
 
 RECENT = 6

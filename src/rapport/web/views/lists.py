@@ -84,7 +84,7 @@ def record_list(request: HttpRequest, kind: str) -> HttpResponse:
     errors: dict[str, list[str]] = {}
     page = ListPage(items=[], next_cursor=None, previous_cursor=None, is_first=True)
     try:
-        found = filters.filtered_list(record_kind.definition, record_kind.list_for_user(user=user), user, request.GET)
+        found = filters.filtered_list(record_kind.definition, record_kind.rows_for_user(user=user), user, request.GET)
         sort = record_kind.definition.sort_field(sort_name)
         page = list_page(
             found.queryset,

@@ -1,12 +1,20 @@
-"""The navigation every page shows: one entry per domain of the CRM."""
+"""The navigation every page shows: one entry per domain of the CRM.
+
+The sidebar is the same for everyone of a role, in a language, on a section of
+the site: it is drawn once per such combination and kept (``sidebar_html``).
+Drawn on every request, its 16 entries (a URL, an icon, a translated label
+each) were a fifth of a list page's server time.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from rapport.analytics.anomaly_queue import READERS as FRAUD_QUEUE_READERS
@@ -56,10 +64,18 @@ NAVIGATION = (
 SECTIONS = (("customers", _("Customers")), ("work", _("Work")), ("insight", _("Insight & data")))
 
 
-def navigation(request: HttpRequest) -> dict[str, object]:
-    user = getattr(request, "user", None)
-    is_admin = bool(user is not None and user.is_authenticated and getattr(user, "is_administrator", False))
-    role = getattr(user, "role", "") if user is not None and user.is_authenticated else ""
+def nav_sections_for(*, is_admin: bool, role: str) -> list[tuple[StrOrPromise, list[NavItem]]]:
+    """The sections of the sidebar with the entries a user of this role sees."""
     items = [item for item in NAVIGATION if is_admin or (not item.admin_only and (not item.roles or role in item.roles))]
-    sections = [(label, [item for item in items if item.section == key]) for key, label in SECTIONS]
-    return {"navigation": items, "nav_sections": sections}
+    return [(label, [item for item in items if item.section == key]) for key, label in SECTIONS]
+
+
+@lru_cache(maxsize=512)
+def sidebar_html(*, language: str, is_admin: bool, role: str, active: str) -> SafeString:
+    """The sidebar's entries for a role in a language, with ``active`` marked as the current page.
+
+    The key holds everything the drawing depends on: 2 languages x 7 roles x ~20 sections at most.
+    """
+    context = {"nav_sections": nav_sections_for(is_admin=is_admin, role=role), "nav_active": active}
+    # bandit B308/B703: our own template, whose every value is escaped when drawn.
+    return mark_safe(render_to_string("web/partials/_sidebar_nav.html", context))  # nosec B308, B703
