@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -172,3 +173,8 @@ class ThrottledModelBackend(ModelBackend):
         else:
             login_succeeded(name, request)
         return user
+
+    def get_user(self, user_id: Any) -> Any:
+        """The signed-in user of a request, with the team every page's menu names (one query, not two)."""
+        user = get_user_model()._default_manager.select_related("team").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None

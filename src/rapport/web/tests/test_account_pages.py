@@ -148,3 +148,11 @@ def test_a_role_downgrade_by_an_administrator_sends_the_user_to_the_login_page(u
     assert api_for(users["admin"]).patch(f"users/{manager.pk}", {"role": "sales_rep"}).status_code == 200
     assert _signed_out(browser)
     assert token.get("users/me").status_code == 401
+
+
+def test_a_deactivated_users_open_session_reaches_no_page(users):
+    client = _signed_in(users["north_rep"])
+    page = client.get("/contacts/").content.decode()
+    assert "North" in page  # the menu names the rep's team, read with the user
+    type(users["north_rep"]).objects.filter(pk=users["north_rep"].pk).update(is_active=False)
+    assert _signed_out(client)
