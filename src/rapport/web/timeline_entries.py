@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.template.defaultfilters import filesizeformat, linebreaksbr
 from django.urls import reverse
-from django.utils import dateformat, formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from rapport.customers.models import Channel, Direction
 from rapport.web.icons import svg_icon
 from rapport.web.service_errors import translate_error
+from rapport.web.time_display import time_element
 
 EMPTY = SafeString()
 
@@ -51,7 +52,6 @@ class TimelineEntries:
 
     def __init__(self) -> None:
         self.detail, self.attachment, self.icons, self.reply_icon, self.file_icon = _constants()
-        self.long = formats.get_format("DATETIME_FORMAT")
         # get_channel_display() rebuilds the choices' dict on every call: 0.13 ms an entry.
         self.channels = {value: str(label) for value, label in Channel.choices}
         self.directions = {value: str(label) for value, label in Direction.choices}
@@ -107,13 +107,12 @@ class TimelineEntries:
     def entry(self, item: Any, *, record_type: str = "", show_customer: bool = False) -> SafeString:
         channel = self.channels.get(item.channel, item.channel)
         kind = channel if item.channel == "system" else format_html("{} · {}", channel, self.directions.get(item.direction, item.direction))
-        when = timezone.localtime(item.occurred_at)
         return format_html(
             '<li class="tl-item" id="interaction-{}">'
             '<span class="tl-icon tl-{}" title="{}">{}</span>'
             '<div class="tl-body"><div class="tl-title">{}</div>{}'
             '<div class="tl-meta"><span class="badge badge-muted">{}</span>{}'
-            '<time datetime="{}" title="{}">{}</time>{}</div>'
+            "{}{}</div>"
             "{}{}</div></li>",
             item.pk,
             item.channel,
@@ -123,9 +122,7 @@ class TimelineEntries:
             self._reply(item),
             kind,
             self._customer(item, record_type=record_type, show_customer=show_customer),
-            when.isoformat(),
-            dateformat.format(when, self.long),
-            naturaltime(item.occurred_at),
+            time_element(timezone.localtime(item.occurred_at), naturaltime(item.occurred_at)),
             format_html("<span>{}</span>", item.user) if item.user_id else EMPTY,
             format_html('<div class="tl-text">{}</div>', linebreaksbr(item.body)) if item.body else EMPTY,
             self._files(item),
