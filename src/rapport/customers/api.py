@@ -86,7 +86,8 @@ def _record_routes(
     entity = label.lower()
 
     def list_records(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:  # type: ignore[type-arg]
-        found = filters.filtered_list(definition, list_for_user(user=request.user), request.user, request.GET)
+        records = selectors.with_api_details(list_for_user(user=request.user))
+        found = filters.filtered_list(definition, records, request.user, request.GET)
         page = keyset_page(
             found.queryset,
             sort=definition.sort_field(params.sort),

@@ -11,6 +11,7 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from rapport.common.ninja import OptionalId
+from rapport.common.prefetched import prefetched
 
 
 class ContactPointIn(Schema):
@@ -70,15 +71,15 @@ class _RecordOut(Schema):
 
     @staticmethod
     def resolve_tags(obj: Any) -> list[str]:
-        return [t.name for t in obj.tags.all()]
+        return [t.name for t in prefetched(obj, "tags")]
 
     @staticmethod
     def resolve_emails(obj: Any) -> list[Any]:
-        return [p for p in obj.contact_points.all() if p.kind == "email"]
+        return [p for p in prefetched(obj, "contact_points") if p.kind == "email"]
 
     @staticmethod
     def resolve_phones(obj: Any) -> list[Any]:
-        return [p for p in obj.contact_points.all() if p.kind == "phone"]
+        return [p for p in prefetched(obj, "contact_points") if p.kind == "phone"]
 
 
 class AccountIn(_RecordIn):

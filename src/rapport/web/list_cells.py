@@ -20,6 +20,7 @@ from django.utils.safestring import SafeString
 
 from rapport.common.names import initials
 from rapport.common.phones import format_phone_international
+from rapport.common.prefetched import prefetched
 from rapport.web.kinds import RecordKind
 from rapport.web.record_display import first_point, record_name
 from rapport.web.time_display import time_element
@@ -84,7 +85,7 @@ def _renderers(kind: RecordKind) -> dict[str, Callable[[Any], SafeString]]:
         return format_html('<span class="badge badge-{}">{}</span>', row.status, row.get_status_display())
 
     def tags(row: Any) -> SafeString:
-        return format_html_join("", '<span class="tag">{}</span>', ((tag.name,) for tag in row.tags.all()))
+        return format_html_join("", '<span class="tag">{}</span>', ((tag.name,) for tag in prefetched(row, "tags")))
 
     when = _when()
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rapport.common.prefetched import prefetched
+
 
 def record_name(record: Any) -> str:
     """An account's name or a person's full name (not ``str()``, which adds a lead's company)."""
@@ -12,8 +14,8 @@ def record_name(record: Any) -> str:
 
 def points_of(record: Any, kind: str) -> list[Any]:
     """The prefetched emails or phones of a record, primary first, without another query."""
-    return [p for p in record.contact_points.all() if p.kind == kind]
+    return [p for p in prefetched(record, "contact_points") if p.kind == kind]
 
 
 def first_point(record: Any, kind: str) -> Any:
-    return next((p for p in record.contact_points.all() if p.kind == kind), None)
+    return next((p for p in prefetched(record, "contact_points") if p.kind == kind), None)

@@ -47,6 +47,8 @@ def _owner_choices(user: User) -> list[tuple[int, str]]:
     allowed = core_selectors.assignable_owner_ids(user=user)
     if allowed is not None:
         owners = owners.filter(pk__in=allowed)
+    # The panel shows names only: no team, no dates to convert.
+    owners = owners.select_related(None).only("username", "first_name", "last_name")
     return [(u.pk, str(u)) for u in owners[:500]]
 
 
@@ -57,7 +59,7 @@ def filter_panel(kind: RecordKind, user: User, params: Any) -> dict[str, Any]:
     active += [key for key in params if key.startswith("cf_") and params.get(key)]
     return {
         "owners": _owner_choices(user),
-        "teams": [(t.pk, t.name) for t in core_selectors.team_list()],
+        "teams": list(core_selectors.team_list().select_related(None).values_list("pk", "name")),
         "statuses": LeadStatus.choices if kind.key == "lead" else [],
         "custom_filters": custom,
         "active_filters": active,
