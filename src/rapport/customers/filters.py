@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from django.utils.dateparse import parse_datetime
 
 from rapport.common.errors import ValidationFailed
@@ -93,6 +94,25 @@ def terms_starting_with(terms: QuerySet[SearchTerm], word: str) -> QuerySet[Sear
         return terms.filter(term__startswith=word)
     # SQLite's LIKE ignores case and so cannot use the index; a range on the term can.
     return terms.filter(term__gte=word, term__lt=word + "\U0010ffff")
+
+
+class _BytewiseAscending(OrderBy):
+    """``term USING ~<~``: PostgreSQL's byte order, the order of the pattern-ops term indexes.
+
+    Sorted by the column's collation instead, a common prefix ('smit', 26,000 terms at 1,000,000
+    contacts) was read in full and sorted: 10 ms, against 0.1 ms walking the index in its own order.
+    """
+
+    # Django finds where an ORDER BY item's direction starts by its ASC or DESC; USING takes the place of
+    # both in SQL, so the word rides in a comment.
+    template = "%(expression)s USING ~<~ /* ASC */"
+
+
+def in_term_order(terms: QuerySet[SearchTerm]) -> QuerySet[SearchTerm]:
+    """Terms by term, then record id, in byte order (SQLite's own, and Python's for the same text)."""
+    if connection.vendor == "postgresql":
+        return terms.order_by(_BytewiseAscending(F("term")), "record_id")
+    return terms.order_by("term", "record_id")
 
 
 def text_search_ids(record_type: str, query: str) -> QuerySet[Any]:

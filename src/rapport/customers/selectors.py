@@ -13,7 +13,7 @@ from rapport.common.phones import phone_search_key
 from rapport.core import policies
 from rapport.core.audit import audit_log_for
 from rapport.core.models import AuditEntry, User
-from rapport.customers.filters import terms_starting_with
+from rapport.customers.filters import in_term_order, terms_starting_with
 from rapport.customers.models import (
     Account,
     Contact,
@@ -47,7 +47,7 @@ def lead_list_for_user(*, user: User) -> QuerySet[Lead]:
     return policies.restrict(Lead.objects.all(), user).select_related("owner", "team").prefetch_related("tags", _POINTS)
 
 
-# The list pages show a few columns of 25 rows: reading only those (no notes, custom fields, addresses,
+# The list pages show a few columns of 25 rows (and search and the pickers fewer): reading only those (no notes, custom fields, addresses,
 # team or profile) halves the time Django spends building the rows (docs/benchmarks.md).
 _OWNER_NAME = ("owner_id", "owner__username", "owner__first_name", "owner__last_name")
 _ROW_TIMES = ("created_at", "updated_at")
@@ -74,7 +74,7 @@ def contact_rows_for_user(*, user: User) -> QuerySet[Contact]:
     return (
         policies.restrict(Contact.objects.all(), user)
         .select_related("owner", "account")
-        .only("full_name", "title", "account_id", "account__name", *_OWNER_NAME, *_ROW_TIMES)
+        .only("full_name", "title", "city", "account_id", "account__name", *_OWNER_NAME, *_ROW_TIMES)
         .prefetch_related("tags", _POINTS_SHOWN)
     )
 
@@ -84,7 +84,7 @@ def lead_rows_for_user(*, user: User) -> QuerySet[Lead]:
     return (
         policies.restrict(Lead.objects.all(), user)
         .select_related("owner")
-        .only("full_name", "title", "company", "status", "source", *_OWNER_NAME, *_ROW_TIMES)
+        .only("full_name", "title", "city", "company", "status", "source", *_OWNER_NAME, *_ROW_TIMES)
         .prefetch_related(_POINTS_SHOWN)
     )
 
@@ -316,7 +316,7 @@ def _text_match_ids(user: User, record_type: str, words: list[str], limit: int) 
     walks = [terms] if parts is None else [terms.filter(part) for part in parts]
     rows = limit * 4  # a record matches with a few of its terms (name, words, email)
     while True:
-        fetched = [list(walk.order_by("term", "record_id").values_list("term", "record_id")[:rows]) for walk in walks]
+        fetched = [list(in_term_order(walk).values_list("term", "record_id")[:rows]) for walk in walks]
         # The first ``rows`` of the union in (term, record id) order lie among the first ``rows`` of each walk.
         merged = sorted(set().union(*fetched))[:rows]
         found = list(dict.fromkeys(record_id for _, record_id in merged))
@@ -326,7 +326,29 @@ def _text_match_ids(user: User, record_type: str, words: list[str], limit: int) 
 
 
 def global_search(*, user: User, query: str, limit: int = 8) -> dict[str, list[Any]]:
-    """Accounts, contacts and leads matching a name, company, email or a phone in any format.
+    """Accounts, contacts and leads matching a name, company, email or a phone in any format, as the API
+    returns them (every column, tags, contact points, scores)."""
+    readers = {
+        "account": with_api_details(account_list_for_user(user=user)),
+        "contact": with_api_details(contact_list_for_user(user=user)),
+        "lead": with_api_details(lead_list_for_user(user=user)),
+    }
+    return _search(user=user, query=query, limit=limit, readers=readers)
+
+
+def search_rows(*, user: User, query: str, limit: int = 8) -> dict[str, list[Any]]:
+    """The same matches as ``global_search`` with only what the pages show of each: the search page, the
+    search box's dropdown and the record pickers."""
+    readers = {
+        "account": account_rows_for_user(user=user),
+        "contact": contact_rows_for_user(user=user),
+        "lead": lead_rows_for_user(user=user),
+    }
+    return _search(user=user, query=query, limit=limit, readers=readers)
+
+
+def _search(*, user: User, query: str, limit: int, readers: dict[str, QuerySet[Any]]) -> dict[str, list[Any]]:
+    """Each record type's matches, read through ``readers`` (a queryset per record type, scoped to the user).
 
     A phone number is looked up by phone alone (numbers are not search
     terms); OR-ing it with the term match made PostgreSQL walk the whole name
@@ -340,12 +362,8 @@ def global_search(*, user: User, query: str, limit: int = 8) -> dict[str, list[A
     e164 = phone_search_key(query)
     by_phone = _phone_owner_ids(e164) if e164 else {}
     words = fold(query).split()[:5]
-    specs: list[tuple[str, str, QuerySet[Any]]] = [
-        ("accounts", "account", account_list_for_user(user=user)),
-        ("contacts", "contact", contact_list_for_user(user=user)),
-        ("leads", "lead", lead_list_for_user(user=user)),
-    ]
-    for key, record_type, qs in specs:
+    for record_type, qs in readers.items():
+        key = f"{record_type}s"
         if e164:
             ids = by_phone[record_type]
             results[key] = list(qs.filter(pk__in=ids).order_by(*qs.model._meta.ordering)[:limit]) if ids else []

@@ -118,3 +118,19 @@ def test_a_reps_list_reads_each_half_of_their_view_without_the_other_ored_back_i
     assert shown == {"Mine", "Shared"}
     heads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "customers_contact"."id" AS "pk"')]
     assert len(heads) == 2 and all(" OR " not in sql for sql in heads), heads
+
+
+def test_a_shared_prefix_ranks_the_exact_word_first_in_the_order_the_term_index_keeps(users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = users["admin"]
+    for last in ("Smithers", "Smit", "Smith", "Smitty", "Šmit"):
+        _contact(admin, first_name="Ann", last_name=last)
+    with CaptureQueriesContext(connection) as seen:
+        found = selectors.global_search(user=admin, query="smit", limit=10)["contacts"]
+    assert [c.last_name for c in found] == ["Smit", "Šmit", "Smith", "Smithers", "Smitty"]  # Šmit folds to smit
+    assert [c.last_name for c in selectors.search_rows(user=admin, query="smit", limit=10)["contacts"]] == [c.last_name for c in found]
+    walk = next(q["sql"] for q in seen.captured_queries if "customers_searchterm" in q["sql"])
+    if connection.vendor == "postgresql":
+        assert "USING ~<~" in walk  # the pattern-ops index's own order: no sort of every match

@@ -16,7 +16,7 @@ def search_suggest(request: HttpRequest) -> HttpResponse:
     """The dropdown under the search box: a few of each kind, grouped."""
     user = core_selectors.actor_of(request)
     query = request.GET.get("q", "").strip()
-    results = selectors.global_search(user=user, query=query, limit=5)
+    results = selectors.search_rows(user=user, query=query, limit=5)
     return render(request, "web/search/_suggest.html", {"query": query, "results": results, "kinds": KINDS})
 
 
@@ -24,7 +24,7 @@ def search_suggest(request: HttpRequest) -> HttpResponse:
 def search_page(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
     query = request.GET.get("q", "").strip()
-    results = selectors.global_search(user=user, query=query, limit=25)
+    results = selectors.search_rows(user=user, query=query, limit=25)
     total = sum(len(rows) for rows in results.values())
     return render(request, "web/search/page.html", {"query": query, "results": results, "total": total, "kinds": KINDS})
 
@@ -37,5 +37,5 @@ def pick(request: HttpRequest, kind: str) -> HttpResponse:
     user = core_selectors.actor_of(request)
     # The picker's text box is named after its field (account_id_label): take whichever was sent.
     query = str(next((v for k, v in request.GET.items() if k == "pick_q" or k.endswith("_label")), "")).strip()
-    rows = selectors.global_search(user=user, query=query, limit=8)[KINDS[kind].plural_key] if query else []
+    rows = selectors.search_rows(user=user, query=query, limit=8)[KINDS[kind].plural_key] if query else []
     return render(request, "web/search/_pick.html", {"rows": rows, "query": query, "kind": kind})
