@@ -13,16 +13,14 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from django.urls import reverse
 from django.utils import dateformat, formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from rapport.common.names import initials
-from rapport.common.phones import format_phone_international
 from rapport.common.prefetched import prefetched
 from rapport.web.kinds import RecordKind
-from rapport.web.record_display import first_point, record_name
+from rapport.web.record_display import first_point, phone_display, record_name, url_prefix
 from rapport.web.time_display import time_element
 
 EMPTY = SafeString()
@@ -46,9 +44,7 @@ def _when() -> Callable[[Any], SafeString]:
 
 
 def _renderers(kind: RecordKind) -> dict[str, Callable[[Any], SafeString]]:
-    # One reverse() per page: the row's id takes the place of a placeholder id in the pattern's URL.
-    detail = reverse(f"web:{kind.key}_detail", args=[0]).rsplit("0/", 1)[0]
-    account_detail = reverse("web:account_detail", args=[0]).rsplit("0/", 1)[0]
+    detail, account_detail = url_prefix(f"web:{kind.key}_detail"), url_prefix("web:account_detail")
 
     def name(row: Any) -> SafeString:
         label = record_name(row)
@@ -66,8 +62,7 @@ def _renderers(kind: RecordKind) -> dict[str, Callable[[Any], SafeString]]:
         point = first_point(row, "phone")
         if point is None:
             return EMPTY
-        shown = format_phone_international(point.normalised) if point.normalised else point.value
-        return format_html('<a class="nowrap" href="tel:{}">{}</a>', point.normalised, shown)
+        return format_html('<a class="nowrap" href="tel:{}">{}</a>', point.normalised, phone_display(point))
 
     def email(row: Any) -> SafeString:
         point = first_point(row, "email")

@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.template.defaultfilters import filesizeformat, linebreaksbr
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -24,23 +23,19 @@ from django.utils.translation import gettext as _
 
 from rapport.customers.models import Channel, Direction
 from rapport.web.icons import svg_icon
+from rapport.web.record_display import url_prefix
 from rapport.web.service_errors import translate_error
 from rapport.web.time_display import time_element
 
 EMPTY = SafeString()
 
 
-def _url_prefix(name: str) -> str:
-    """The URL of ``name`` for a record id, without the id: the id is appended per entry instead of reversed."""
-    return reverse(name, args=[0]).rsplit("0/", 1)[0]
-
-
 @cache
 def _constants() -> tuple[dict[str, str], str, dict[str, SafeString], SafeString, SafeString]:
     """What is the same on every page in every language: the URLs and the icons."""
     return (
-        {kind: _url_prefix(f"web:{kind}_detail") for kind in ("account", "contact", "lead")},
-        _url_prefix("web:interaction_attachment"),
+        {kind: url_prefix(f"web:{kind}_detail") for kind in ("account", "contact", "lead")},
+        url_prefix("web:interaction_attachment"),
         {"phone": svg_icon("phone", 15), "email": svg_icon("email", 15), "": svg_icon("interactions", 15)},
         svg_icon("reply", 13),
         svg_icon("paperclip", 14),

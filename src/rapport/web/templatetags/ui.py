@@ -12,11 +12,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from rapport.common.names import initials
-from rapport.common.phones import format_phone_international
 from rapport.web.forms import InteractionForm
 from rapport.web.icons import svg_icon
 from rapport.web.navigation import sidebar_html
-from rapport.web.record_display import first_point, points_of, record_name
+from rapport.web.record_display import first_point, phone_display, points_of, record_name
+from rapport.web.search_hits import search_hits
 from rapport.web.service_errors import translate_error
 from rapport.web.timeline_entries import TimelineEntries, timeline_entries
 
@@ -41,6 +41,7 @@ def sidebar_nav(context: template.Context) -> SafeString:
 
 register.simple_tag(svg_icon, name="icon")
 register.simple_tag(timeline_entries, name="timeline_entries")
+register.simple_tag(search_hits, name="search_hits")
 
 
 @register.simple_tag
@@ -71,12 +72,7 @@ def service_error(message: str) -> str:
     return translate_error(str(message or ""))
 
 
-@register.filter
-def phone_display(point: Any) -> str:
-    """A phone as the world dials it (+86 138 0013 8000); an email unchanged."""
-    if getattr(point, "kind", "") == "phone" and point.normalised:
-        return format_phone_international(point.normalised)
-    return getattr(point, "value", "")
+register.filter("phone_display", phone_display)
 
 
 @register.filter
