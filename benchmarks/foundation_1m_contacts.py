@@ -253,6 +253,7 @@ def measure_all(*, repeat: int) -> list[dict[str, Any]]:
         page("list", "GET /contacts/ (no filter)", "/contacts/", who)
         page("list", "GET /contacts/?region=Beijing", "/contacts/?region=Beijing", who)
         page("list", "GET /api/v1/contacts?region=Beijing&owner_id=<rep.north>", f"/api/v1/contacts?region=Beijing&owner_id={rep.pk}", who)
+        page("list", "GET /timeline/ (every interaction, newest first)", "/timeline/", who)
         page("360", "GET /contacts/<Mr Zhang>/", f"/contacts/{zhang.pk}/", who)
         page("360", "GET /accounts/<his company>/", f"/accounts/{zhang.account_id}/", who)
         for selector, kwargs in (("contact_360", {"contact_id": zhang.pk}), ("account_360", {"account_id": zhang.account_id})):

@@ -313,6 +313,9 @@ class Interaction(VersionedModel):
             models.Index(fields=["account", "-occurred_at"], name="interaction_account_idx"),
             models.Index(fields=["contact", "-occurred_at"], name="interaction_contact_idx"),
             models.Index(fields=["lead", "-occurred_at"], name="interaction_lead_idx"),
+            # The timeline page, newest first over everything a user may see: without it PostgreSQL sorted
+            # every interaction for each page (1.4 s at 2,200,000).
+            models.Index(fields=["-occurred_at", "-id"], name="interaction_newest_idx"),
             # Most interactions are not email: only those with a Message-ID are indexed.
             models.Index(fields=["message_id"], condition=~models.Q(message_id=""), name="interaction_message_id_idx"),
         ]
