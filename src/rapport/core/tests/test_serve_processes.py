@@ -102,8 +102,9 @@ def start_server(shared_db: SharedDatabase, tmp_path: Path) -> Iterator[Callable
 
 def test_two_web_processes_answer_and_share_the_login_throttle(start_server):
     server = start_server("--workers", "2", "--threads", "2", env={"RAPPORT_LOGIN_MAX_FAILURES_PER_ACCOUNT": "3"})
+    # gunicorn forks its workers a random 0-100 ms apart: the first may answer before the second exists.
+    wait_for(lambda: len(server.web_processes()) == 2, timeout=STARTUP, what="two web processes", server=server)
     workers = server.web_processes()
-    assert len(workers) == 2, server.logs()
 
     # Whichever process accepts a connection first answers it: a few rounds of concurrent requests reach both.
     with ThreadPoolExecutor(8) as pool:
