@@ -10,7 +10,12 @@ def initials(name: Any) -> str:
     text = str(name or "").strip()
     if not text:
         return "?"
-    if any("\u3400" <= ch <= "\u9fff" for ch in text):
+    if has_cjk(text):
         return text[:1]
     parts = text.split()
     return "".join(p[0] for p in parts[:2]).upper()
+
+
+def has_cjk(text: str) -> bool:
+    """Whether ``text`` holds a Chinese character: one is a whole surname (张), where one Latin letter says little."""
+    return any("\u3400" <= ch <= "\u9fff" for ch in text)

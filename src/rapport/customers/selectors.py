@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.functions import Lower
 
 from rapport.common.errors import NotFound
+from rapport.common.names import has_cjk
 from rapport.common.phones import phone_search_key
 from rapport.core import policies
 from rapport.core.audit import audit_log_for
@@ -347,6 +348,12 @@ def search_rows(*, user: User, query: str, limit: int = 8) -> dict[str, list[Any
     return _search(user=user, query=query, limit=limit, readers=readers)
 
 
+def is_searchable(query: str) -> bool:
+    """Two characters at least, or one Chinese character: a surname alone (张) is a search."""
+    query = (query or "").strip()
+    return len(query) >= 2 or has_cjk(query)
+
+
 def _search(*, user: User, query: str, limit: int, readers: dict[str, QuerySet[Any]]) -> dict[str, list[Any]]:
     """Each record type's matches, read through ``readers`` (a queryset per record type, scoped to the user).
 
@@ -357,7 +364,7 @@ def _search(*, user: User, query: str, limit: int, readers: dict[str, QuerySet[A
     """
     query = (query or "").strip()[:200]
     results: dict[str, list[Any]] = {"accounts": [], "contacts": [], "leads": []}
-    if len(query) < 2:
+    if not is_searchable(query):
         return results
     e164 = phone_search_key(query)
     by_phone = _phone_owner_ids(e164) if e164 else {}

@@ -17,6 +17,17 @@ def test_global_search_finds_the_contact_however_it_is_typed(client_for, users, 
     assert page.status_code == 200
 
 
+def test_one_chinese_character_is_a_surname_and_one_latin_letter_is_too_little(client_for, api_for, users, zhang):
+    client = client_for(users["north_rep"])
+    dropdown = client.get("/search/suggest/", {"q": "张"}).content.decode()
+    assert f'href="/contacts/{zhang.pk}/"' in dropdown
+    assert f'href="/contacts/{zhang.pk}/"' in client.get("/search/", {"q": "张"}).content.decode()
+    found = api_for(users["north_rep"]).get("/api/v1/search", {"q": "张"}).json()
+    assert [c["id"] for c in found["contacts"]] == [zhang.pk]
+    assert client.get("/search/suggest/", {"q": "z"}).content.decode().strip() == ""  # one letter: nothing asked, nothing said
+    assert api_for(users["north_rep"]).get("/api/v1/search", {"q": "z"}).json()["contacts"] == []
+
+
 def test_search_suggestions_group_and_link_to_the_360_page(client_for, users, zhang):
     body = client_for(users["north_rep"]).get("/search/suggest/", {"q": "+8613800138000"}).content.decode()
     assert f'href="/contacts/{zhang.pk}/"' in body

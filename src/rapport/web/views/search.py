@@ -17,7 +17,8 @@ def search_suggest(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
     query = request.GET.get("q", "").strip()
     results = selectors.search_rows(user=user, query=query, limit=5)
-    return render(request, "web/search/_suggest.html", {"query": query, "results": results, "kinds": KINDS})
+    context = {"query": query, "searchable": selectors.is_searchable(query), "results": results, "kinds": KINDS}
+    return render(request, "web/search/_suggest.html", context)
 
 
 @login_required
