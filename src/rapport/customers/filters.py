@@ -170,7 +170,7 @@ class FilteredList:
 def filtered_list(definition: ListDefinition, visible: QuerySet[Any], user: Any, params: Mapping[str, Any]) -> FilteredList:
     """``visible`` narrowed by the request's filters, with the halves of ``user``'s view for the keyset page."""
     condition = filter_condition(definition, visible.model, params)
-    branches = policies.ownership_branches(user)
+    branches = policies.ownership_branches(user, owner_id=_as_int(params, "owner_id"), team_id=_as_int(params, "team_id"))
     base = visible.model._default_manager.filter(condition) if branches else None
     return FilteredList(visible.filter(condition), branches, base)
 

@@ -120,6 +120,40 @@ def test_a_reps_list_reads_each_half_of_their_view_without_the_other_ored_back_i
     assert len(heads) == 2 and all(" OR " not in sql for sql in heads), heads
 
 
+@pytest.mark.parametrize("door", ["page", "api"])
+def test_an_owner_or_team_filter_reads_only_the_half_of_a_reps_view_that_can_hold_its_rows(users, client_for, api_for, door):
+    """Filtered by their own id, a rep's list is their own half (their shared records are in it already); by a
+    teammate's, only the shared half; by another team, only their own records filed under it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rep, mate, south = users["north_rep"], users["north_rep2"], users["south_rep"]
+    services.contact_create(actor=rep, data={"last_name": "Mine"})
+    services.contact_create(actor=rep, data={"last_name": "MineShared", "shared_with_team": True})
+    services.contact_create(actor=users["admin"], data={"last_name": "MineInSouth", "owner_id": rep.pk, "team_id": south.team_id})
+    services.contact_create(actor=mate, data={"last_name": "Shared", "shared_with_team": True})
+    services.contact_create(actor=mate, data={"last_name": "Hidden"})
+    services.contact_create(actor=south, data={"last_name": "Theirs", "shared_with_team": True})
+    names = ("Mine", "MineShared", "MineInSouth", "Shared", "Hidden", "Theirs")
+
+    def shown_and_heads(params: dict[str, Any]) -> tuple[set[str], int]:
+        with CaptureQueriesContext(connection) as captured:
+            if door == "page":
+                page = client_for(rep).get("/contacts/", params).content.decode()
+                shown = {name for name in names if f"<span>{name}</span>" in page}
+            else:
+                shown = {item["full_name"] for item in api_for(rep).get("contacts", params).json()["items"]}
+        heads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "customers_contact"."id" AS "pk"')]
+        return shown, len(heads)
+
+    assert shown_and_heads({}) == ({"Mine", "MineShared", "MineInSouth", "Shared"}, 2)
+    assert shown_and_heads({"owner_id": rep.pk}) == ({"Mine", "MineShared", "MineInSouth"}, 1)
+    assert shown_and_heads({"owner_id": mate.pk}) == ({"Shared"}, 1)
+    assert shown_and_heads({"owner_id": south.pk}) == (set(), 1)
+    assert shown_and_heads({"team_id": south.team_id}) == ({"MineInSouth"}, 1)
+    assert shown_and_heads({"team_id": rep.team_id}) == ({"Mine", "MineShared", "Shared"}, 2)
+
+
 def test_a_shared_prefix_ranks_the_exact_word_first_in_the_order_the_term_index_keeps(users):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
