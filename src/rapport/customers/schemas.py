@@ -11,7 +11,6 @@ from ninja import Schema
 from pydantic import ConfigDict, Field
 
 from rapport.common.ninja import OptionalId
-from rapport.common.prefetched import prefetched
 
 
 class ContactPointIn(Schema):
@@ -50,6 +49,8 @@ class _RecordIn(Schema):
 
 
 class _RecordOut(Schema):
+    """Built by ``customers.api_rows`` from plain rows, never from a model instance."""
+
     id: int
     version: int
     owner_id: int
@@ -68,18 +69,6 @@ class _RecordOut(Schema):
     phones: list[ContactPointOut]
     created_at: datetime
     updated_at: datetime
-
-    @staticmethod
-    def resolve_tags(obj: Any) -> list[str]:
-        return [t.name for t in prefetched(obj, "tags")]
-
-    @staticmethod
-    def resolve_emails(obj: Any) -> list[Any]:
-        return [p for p in prefetched(obj, "contact_points") if p.kind == "email"]
-
-    @staticmethod
-    def resolve_phones(obj: Any) -> list[Any]:
-        return [p for p in prefetched(obj, "contact_points") if p.kind == "phone"]
 
 
 class AccountIn(_RecordIn):
@@ -107,31 +96,6 @@ class ProfileOut(Schema):
     cluster_profile: str | None = Field(description="The cluster's profile key, e.g. recent-frequent-big")
     scored_at: datetime | None
 
-    @staticmethod
-    def resolve_rfm_segment(obj: Any) -> str | None:
-        return obj.rfm_segment or None
-
-    @staticmethod
-    def resolve_churn_probability(obj: Any) -> float | None:
-        return obj.churn_risk
-
-    @staticmethod
-    def resolve_churn_band(obj: Any) -> str | None:
-        return obj.churn_band or None
-
-    @staticmethod
-    def resolve_cluster(obj: Any) -> int | None:
-        return obj.segment_cluster
-
-    @staticmethod
-    def resolve_cluster_profile(obj: Any) -> str | None:
-        return obj.segment_cluster_name or None
-
-
-def _profile_of(account: Any) -> Any:
-    """The account's profile, or None when it was never scored (the selectors join it: no extra query)."""
-    return getattr(account, "profile", None) if account is not None else None
-
 
 class AccountOut(_RecordOut):
     name: str
@@ -140,10 +104,6 @@ class AccountOut(_RecordOut):
     website: str
     employees: int | None
     profile: ProfileOut | None = Field(description="Analytics' scores for this customer; null until the first scoring")
-
-    @staticmethod
-    def resolve_profile(obj: Any) -> Any:
-        return _profile_of(obj)
 
 
 class _PersonIn(_RecordIn):
@@ -179,10 +139,6 @@ class ContactOut(_PersonOut):
     department: str
     birthday: date | None
     account_profile: ProfileOut | None = Field(description="The scores of the contact's account (a contact has none of its own)")
-
-    @staticmethod
-    def resolve_account_profile(obj: Any) -> Any:
-        return _profile_of(obj.account)
 
 
 class LeadIn(_PersonIn):

@@ -90,22 +90,9 @@ def lead_rows_for_user(*, user: User) -> QuerySet[Lead]:
     )
 
 
-# The scores the API returns with a record: an account's profile, a contact's account's.
-_SCORES_JOINED: dict[type, tuple[str, ...]] = {Account: ("profile",), Contact: ("account__profile",), Lead: ()}
-
-
-def with_api_details(records: QuerySet[Any]) -> QuerySet[Any]:
-    """``records`` with what the API returns of each besides its columns: tags, emails and phones, scores.
-
-    The owner and the team are returned by id: reading their rows too (as the pages do, to name them)
-    made a third of the model instances of the API's list.
-    """
-    return (
-        records.select_related(None)
-        .select_related(*_SCORES_JOINED[records.model])
-        .prefetch_related(None)
-        .prefetch_related("tags", _POINTS_SHOWN)
-    )
+def own_columns(records: QuerySet[Any]) -> QuerySet[Any]:
+    """``records`` with their own columns only: what ``customers.api_rows`` builds the API's answer from."""
+    return records.select_related(None).prefetch_related(None)
 
 
 def account_get_for_user(*, user: User, account_id: int) -> Account:
@@ -327,12 +314,12 @@ def _text_match_ids(user: User, record_type: str, words: list[str], limit: int) 
 
 
 def global_search(*, user: User, query: str, limit: int = 8) -> dict[str, list[Any]]:
-    """Accounts, contacts and leads matching a name, company, email or a phone in any format, as the API
-    returns them (every column, tags, contact points, scores)."""
+    """Accounts, contacts and leads matching a name, company, email or a phone in any format, with their own
+    columns (the API adds the rest with ``customers.api_rows``)."""
     readers = {
-        "account": with_api_details(account_list_for_user(user=user)),
-        "contact": with_api_details(contact_list_for_user(user=user)),
-        "lead": with_api_details(lead_list_for_user(user=user)),
+        "account": own_columns(account_list_for_user(user=user)),
+        "contact": own_columns(contact_list_for_user(user=user)),
+        "lead": own_columns(lead_list_for_user(user=user)),
     }
     return _search(user=user, query=query, limit=limit, readers=readers)
 

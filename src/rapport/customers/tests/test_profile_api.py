@@ -80,7 +80,7 @@ def test_list_filters_by_profile_and_costs_no_query_per_row(
     for n in range(5):
         account_create(actor=users["north_rep"], data={"name": f"More {n}"})
     api.get("accounts")  # token and session caches warm
-    with django_assert_num_queries(6):  # token, a rep's own and team-shared page heads, accounts joined to profiles, tags, contact points
+    with django_assert_num_queries(7):  # token, a rep's own and team-shared page heads, accounts, contact points, tags, profiles
         everyone = api.get("accounts", {"limit": 50}).json()["items"]
     assert len(everyone) == 7
     assert {a["name"]: a["profile"] is not None for a in everyone}["Scored VIP"] is True
