@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from rapport.common.errors import NotFound
 from rapport.common.names import has_cjk
 from rapport.common.phones import phone_search_key
+from rapport.common.prefetched import loaded_into
 from rapport.core import policies
 from rapport.core.audit import audit_log_for
 from rapport.core.models import AuditEntry, User
@@ -57,7 +58,9 @@ _POINTS_SHOWN = Prefetch(
     queryset=ContactPoint.objects.only(
         "kind", "label", "value", "normalised", "is_primary", "account_id", "contact_id", "lead_id"
     ).order_by("-is_primary", "id"),
+    to_attr=loaded_into("contact_points"),
 )
+_TAGS_SHOWN = Prefetch("tags", to_attr=loaded_into("tags"))
 
 
 def account_rows_for_user(*, user: User) -> QuerySet[Account]:
@@ -66,7 +69,7 @@ def account_rows_for_user(*, user: User) -> QuerySet[Account]:
         policies.restrict(Account.objects.all(), user)
         .select_related("owner")
         .only("name", "industry", "city", "country", *_OWNER_NAME, *_ROW_TIMES)
-        .prefetch_related("tags", _POINTS_SHOWN)
+        .prefetch_related(_TAGS_SHOWN, _POINTS_SHOWN)
     )
 
 
@@ -76,7 +79,7 @@ def contact_rows_for_user(*, user: User) -> QuerySet[Contact]:
         policies.restrict(Contact.objects.all(), user)
         .select_related("owner", "account")
         .only("full_name", "title", "city", "account_id", "account__name", *_OWNER_NAME, *_ROW_TIMES)
-        .prefetch_related("tags", _POINTS_SHOWN)
+        .prefetch_related(_TAGS_SHOWN, _POINTS_SHOWN)
     )
 
 
