@@ -17,18 +17,11 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from rapport.common.errors import ValidationFailed
+from rapport.common.months import add_months
 
 # key -> label; "12m" is the default: a year of months ending with this one.
 PERIODS = {"month": _("This month"), "quarter": _("This quarter"), "year": _("This year"), "12m": _("Last 12 months")}
 DEFAULT_PERIOD = "12m"
-
-
-def _month_index(day: dt.date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def _month(index: int) -> dt.date:
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 @dataclass(frozen=True)
@@ -43,10 +36,10 @@ class Period:
         key = key or DEFAULT_PERIOD
         if key not in PERIODS:
             raise ValidationFailed.for_field("period", f"Choose one of {', '.join(PERIODS)}.")
-        this = _month_index(today)
-        first = {"month": this, "quarter": this - (today.month - 1) % 3, "year": this - today.month + 1, "12m": this - 11}[key]
-        last = {"month": this, "quarter": first + 2, "year": first + 11, "12m": this}[key]
-        return cls(key, _month(first), _month(last + 1), today)
+        # The period's first and last month, counted from this one.
+        first = {"month": 0, "quarter": -((today.month - 1) % 3), "year": 1 - today.month, "12m": -11}[key]
+        last = {"month": 0, "quarter": first + 2, "year": first + 11, "12m": 0}[key]
+        return cls(key, add_months(today, first), add_months(today, last + 1), today)
 
     @property
     def label(self) -> str:
@@ -57,7 +50,10 @@ class Period:
         return self.end - dt.timedelta(days=1)
 
     def months(self) -> list[dt.date]:
-        return [_month(i) for i in range(_month_index(self.start), _month_index(self.end))]
+        months = [self.start]
+        while (following := add_months(months[-1], 1)) < self.end:
+            months.append(following)
+        return months
 
 
 @dataclass

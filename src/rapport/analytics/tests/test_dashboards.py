@@ -52,19 +52,25 @@ def _chart(board: Any, key: str) -> Any:
 
 
 @pytest.mark.parametrize(
-    ("key", "start", "last"),
+    ("key", "start", "last", "today"),
     [
-        ("month", dt.date(2026, 11, 1), dt.date(2026, 11, 30)),
-        ("quarter", dt.date(2026, 10, 1), dt.date(2026, 12, 31)),
-        ("year", dt.date(2026, 1, 1), dt.date(2026, 12, 31)),
-        ("12m", dt.date(2025, 12, 1), dt.date(2026, 11, 30)),
-        (None, dt.date(2025, 12, 1), dt.date(2026, 11, 30)),
+        ("month", dt.date(2026, 11, 1), dt.date(2026, 11, 30), dt.date(2026, 11, 23)),
+        ("quarter", dt.date(2026, 10, 1), dt.date(2026, 12, 31), dt.date(2026, 11, 23)),
+        ("year", dt.date(2026, 1, 1), dt.date(2026, 12, 31), dt.date(2026, 11, 23)),
+        ("12m", dt.date(2025, 12, 1), dt.date(2026, 11, 30), dt.date(2026, 11, 23)),
+        (None, dt.date(2025, 12, 1), dt.date(2026, 11, 30), dt.date(2026, 11, 23)),
+        # Across the turn of the year
+        ("quarter", dt.date(2027, 1, 1), dt.date(2027, 3, 31), dt.date(2027, 1, 5)),
+        ("12m", dt.date(2026, 2, 1), dt.date(2027, 1, 31), dt.date(2027, 1, 5)),
+        ("month", dt.date(2026, 12, 1), dt.date(2026, 12, 31), dt.date(2026, 12, 31)),
     ],
 )
-def test_periods(key: str | None, start: dt.date, last: dt.date) -> None:
-    period = Period.of(key, today=dt.date(2026, 11, 23))
+def test_periods(key: str | None, start: dt.date, last: dt.date, today: dt.date) -> None:
+    period = Period.of(key, today=today)
     assert (period.start, period.last) == (start, last)
-    assert len(period.months()) == {"month": 1, "quarter": 3, "year": 12}.get(key or "12m", 12)
+    months = period.months()
+    assert len(months) == {"month": 1, "quarter": 3, "year": 12}.get(key or "12m", 12)
+    assert (months[0], months[-1]) == (start, last.replace(day=1))
 
 
 def test_an_unknown_period_names_the_field() -> None:
