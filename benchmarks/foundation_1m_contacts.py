@@ -319,9 +319,11 @@ def measure_all(*, repeat: int) -> list[dict[str, Any]]:
                 who,
                 lambda u=user, t=typed: selectors.contacts_by_phone(user=u, phone=t),
             )
+    # Global search with a phone number: a whole API request, which the 5 ms of the lookup does not cover
+    # (an authenticated GET /api/v1/users/me alone takes 4.5 ms here); it stays under the search target.
     for typed in formats:
         for who in users:
-            page("lookup", f"GET /api/v1/search?q={typed}", f"/api/v1/search?q={typed.replace('+', '%2B').replace(' ', '+')}", who)
+            page("search", f"GET /api/v1/search?q={typed}", f"/api/v1/search?q={typed.replace('+', '%2B').replace(' ', '+')}", who)
     for query in (name_prefix, "张伟", email):
         for who in users:
             page("search", f"GET /api/v1/search?q={query}", f"/api/v1/search?q={query}", who)
