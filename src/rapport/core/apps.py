@@ -1,3 +1,5 @@
+import time
+
 from django.apps import AppConfig
 
 
@@ -26,8 +28,20 @@ def _sqlite_in_wal_mode(sender: object, connection: object, **kwargs: object) ->
     """
     if getattr(connection, "vendor", "") != "sqlite":
         return
+    from django.db import OperationalError
+
     with connection.cursor() as cursor:  # type: ignore[attr-defined]
-        cursor.execute("PRAGMA journal_mode")
-        mode = cursor.fetchone()
-        if mode and str(mode[0]).lower() not in {"wal", "memory"}:
-            cursor.execute("PRAGMA journal_mode=WAL")
+        # Two web processes opening a new file at once both find it in the old mode; the one whose switch
+        # finds the file locked waits for the other's and reads the mode again (a 500 on the first login).
+        for attempt in range(100):
+            cursor.execute("PRAGMA journal_mode")
+            mode = cursor.fetchone()
+            if not mode or str(mode[0]).lower() in {"wal", "memory"}:
+                return
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                return
+            except OperationalError:
+                if attempt == 99:
+                    raise
+                time.sleep(0.05)
