@@ -12,7 +12,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.responses import NinjaJSONEncoder
 from pydantic import Field
 
-from rapport.common.errors import ValidationFailed
+from rapport.common.errors import NotFound, ValidationFailed
 from rapport.common.ninja import Id, OptionalId, expected_version
 from rapport.common.pagination import keyset_page
 from rapport.common.uploads import DOWNLOAD_OPENAPI, attachment_response
@@ -104,7 +104,11 @@ def _record_routes(
         return JsonResponse(page_json, encoder=NinjaJSONEncoder, content_type="application/json; charset=utf-8")
 
     def read_back(request: HttpRequest, record_id: int) -> dict[str, Any]:
-        return api_rows([get_for_user(user=request.user, **{id_name: record_id})])[0]
+        """The record as the API returns it, read with its own columns only (``api_rows`` adds the rest)."""
+        found = selectors.own_columns(list_for_user(user=request.user)).filter(pk=record_id).first()
+        if found is None:
+            raise NotFound(f"No such {entity}.")
+        return api_rows([found])[0]
 
     def get_record(request: HttpRequest, record_id: Id) -> Any:
         return read_back(request, record_id)

@@ -67,3 +67,12 @@ def test_a_row_carries_its_tags_contact_points_and_scores_in_order(users, api_fo
     accounts = {a["name"]: a for a in api.get("accounts").json()["items"]}
     assert accounts["鼎盛集团"]["tags"] == ["Partner", "VIP"] and accounts["鼎盛集团"]["profile"]["is_vip"] is True
     assert accounts["鼎盛（上海）"]["profile"] is None and accounts["鼎盛（上海）"]["parent_id"] == records["group"].pk
+
+
+def test_one_record_is_read_with_its_own_columns_and_three_gathering_queries(users, api_for, records, django_assert_num_queries):
+    api = api_for(users["north_rep"])
+    [zhang] = [c for c in api.get("contacts").json()["items"] if c["last_name"] == "张"]
+    # token, the contact, its contact points, its tags, its account's scores
+    with django_assert_num_queries(5):
+        assert api.get(f"contacts/{zhang['id']}").json() == zhang
+    assert api.get("contacts/999999").status_code == 404
