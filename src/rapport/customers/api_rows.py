@@ -18,6 +18,8 @@ from rapport.customers.models import Account, Contact, ContactPoint, CustomerPro
 from rapport.customers.schemas import AccountOut, ContactOut, LeadOut, ProfileOut
 
 _SCHEMAS: dict[type, type[Schema]] = {Account: AccountOut, Contact: ContactOut, Lead: LeadOut}
+# The scores a record carries: an account its own profile, a contact its account's; a lead none.
+_SCORES: dict[type, tuple[str, str]] = {Account: ("profile", "pk"), Contact: ("account_profile", "account_id")}
 # Fields not read off the record's own row.
 _GATHERED = {"tags", "emails", "phones", "profile", "account_profile"}
 _COLUMNS: dict[type, tuple[str, ...]] = {
@@ -49,30 +51,28 @@ def api_rows(records: Sequence[Any]) -> list[dict[str, Any]]:
     through: Any = model._meta.get_field("tags").remote_field.through
     for owner, name in through.objects.filter(**{f"{owner_column}__in": ids}).order_by("tag__name").values_list(owner_column, "tag__name"):
         tags[owner].append(name)
-    scored = _profiles(
-        [r.pk for r in records] if model is Account else [r.account_id for r in records if model is Contact and r.account_id]
-    )
+    scores = _SCORES.get(model)  # (field, the attribute holding the account id)
+    scored = _profiles([getattr(r, scores[1]) for r in records]) if scores else {}
     rows = []
     for record in records:
         row = {name: getattr(record, name) for name in _COLUMNS[model]}
         row["tags"] = tags.get(record.pk, [])
         found = points.get(record.pk)
         row["emails"], row["phones"] = (found["email"], found["phone"]) if found else ([], [])
-        if model is Account:
-            row["profile"] = scored.get(record.pk)
-        elif model is Contact:
-            row["account_profile"] = scored.get(record.account_id)
+        if scores:
+            row[scores[0]] = scored.get(getattr(record, scores[1]))
         rows.append(row)
     return rows
 
 
-def _profiles(account_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The scores of these accounts, by account id; an account never scored has none."""
-    if not account_ids:
+def _profiles(account_ids: list[int | None]) -> dict[int, dict[str, Any]]:
+    """The scores of these accounts, by account id; an account never scored has none (nor a contact without one)."""
+    known = {i for i in account_ids if i}
+    if not known:
         return {}
     columns = {field: _PROFILE_SOURCES.get(field, field) for field in _PROFILE_FIELDS}
     profiles = {}
-    for row in CustomerProfile.objects.filter(account_id__in=set(account_ids)).values("account_id", *set(columns.values())):
+    for row in CustomerProfile.objects.filter(account_id__in=known).values("account_id", *set(columns.values())):
         profile = {field: row[column] for field, column in columns.items()}
         for field in _PROFILE_BLANK_IS_NULL:
             profile[field] = profile[field] or None
