@@ -63,6 +63,19 @@ def api_for(db: Any) -> Callable[..., ApiClient]:
     return make
 
 
+@pytest.fixture
+def client_for(db: Any) -> Callable[[Any], Any]:
+    """A browser (Django's test client) signed in as the user."""
+    from django.test import Client
+
+    def make(user: Any) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness would dominate a suite that creates many users.

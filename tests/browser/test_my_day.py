@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -12,17 +10,9 @@ from playwright.sync_api import expect
 
 from rapport.customers import activities
 from rapport.customers.models import Activity
+from tests.browser.shots import SHOTS, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# Set RAPPORT_SCREENSHOTS=/some/dir to keep pictures of the pages for a human to look at.
-SHOTS = os.environ.get("RAPPORT_SCREENSHOTS")
-
-
-def shoot(page, name: str) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
 def test_add_a_todo_on_my_day_and_complete_it(page, live_server, users, zhang_in_db, log_in):

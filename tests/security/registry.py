@@ -37,10 +37,15 @@ def _account(owner: Any, mark: str) -> Model:
     return account_create(actor=owner, data={"name": f"Account {mark}"})
 
 
+CONTACT_PHONE = "+86 139 1234 5678"
+# Collections that answer only for a given key: what the leak check asks them for.
+LIST_PARAMS: dict[str, dict[str, str]] = {"/api/v1/service/screen-pop": {"number": CONTACT_PHONE}}
+
+
 def _contact(owner: Any, mark: str) -> Model:
     from rapport.customers.services import contact_create
 
-    return contact_create(actor=owner, data={"last_name": f"Contact {mark}", "phones": [{"value": "+86 139 1234 5678"}]})
+    return contact_create(actor=owner, data={"last_name": f"Contact {mark}", "phones": [{"value": CONTACT_PHONE}]})
 
 
 def _lead(owner: Any, mark: str) -> Model:
@@ -253,6 +258,7 @@ OWNED: dict[str, Owned] = {
     "/api/v1/invoices/{invoice_id}/payments": Owned(_invoice),
     "/api/v1/accounts/{account_id}/balance": Owned(_account),
     "/api/v1/accounts/{account_id}/credit": Owned(_account),
+    "/api/v1/accounts/{account_id}/cross-sell": Owned(_account),
     "/api/v1/orders/{order_id}/returns": Owned(_shipped_order),
     "/api/v1/returns/{return_id}": Owned(_order_return),
     "/api/v1/returns/{return_id}/refund": Owned(_order_return),

@@ -114,7 +114,7 @@ def test_lists_searches_and_exports_never_show_a_strangers_record(users, api_for
     for path, method, _operation in _operations(spec):
         if method != "get" or registry.PATH_ID.search(path) or path in registry.ADMIN_ONLY:
             continue  # administrators-only collections are a 403 for the stranger: checked below
-        params = {"q": mark} if path.endswith("/search") else {}
+        params = registry.LIST_PARAMS.get(path) or ({"q": mark} if path.endswith("/search") else {})
         response = api.get(path, params)
         content = b"".join(response.streaming_content) if response.streaming else response.content
         assert response.status_code == 200, f"GET {path}: {response.status_code}"
@@ -122,6 +122,8 @@ def test_lists_searches_and_exports_never_show_a_strangers_record(users, api_for
         checked += 1
     owner_search = api_for(owner).get("/api/v1/search", {"q": mark}).content
     assert mark.encode() in owner_search, "the marker must be findable by its owner, or the leak check proves nothing"
+    for path, params in registry.LIST_PARAMS.items():
+        assert mark.encode() in api_for(owner).get(path, params).content, f"the owner must find the marker through {path}"
     assert checked >= 8
 
 

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from rapport.analytics.credit import credit_breakdown
 from rapport.analytics.credit_list import PAGE_ROWS, CreditFilter, credit_page_for_user
+from rapport.analytics.crosssell import cross_sell_for_account
 from rapport.analytics.dashboards.registry import BOARDS, dashboard_for_user
 from rapport.analytics.olap_views import olap_run
 from rapport.common.ninja import Id
@@ -151,6 +152,58 @@ def credit_detail(request: HttpRequest, account_id: Id) -> SimpleNamespace:
         account=account,
         base_currency=base_currency(),
         points=breakdown.points if breakdown else None,
+    )
+
+
+class ProductSuggestionOut(Schema):
+    product_id: int
+    product: str = Field(description="The product's name")
+    confidence: float = Field(description="Share of the baskets like this customer's that hold the product (0 to 1)")
+    lift: float = Field(description="How much likelier than for any basket (above 1: bought together more than by chance)")
+
+
+class AlsoBoughtOut(Schema):
+    bought_id: int
+    bought: str = Field(description="A product this account ordered")
+    recommended_id: int
+    recommended: str = Field(description="What buyers of it also buy")
+    confidence: float
+    lift: float
+
+
+class CrossSellOut(Schema):
+    account_id: int
+    next_best: list[ProductSuggestionOut] = Field(description="The account's best products not bought yet, best first")
+    also_bought: list[AlsoBoughtOut] = Field(description="Customers who bought what this account bought also buy...")
+
+
+@router.get(
+    "/accounts/{account_id}/cross-sell",
+    response=CrossSellOut,
+    summary="What to offer an account next (the 360 page's and the screen pop's cross-sell card)",
+    description="From the order baskets' association rules at the last warehouse build; empty lists before the first. "
+    "404 for an account the caller may not see.",
+)
+def cross_sell_get(request: HttpRequest, account_id: Id) -> CrossSellOut:
+    account = account_get_for_user(user=actor_of(request), account_id=account_id)
+    found = cross_sell_for_account(account_id=account.pk)
+    return CrossSellOut(
+        account_id=account.pk,
+        next_best=[
+            ProductSuggestionOut(product_id=n.product_id, product=n.product.name, confidence=n.confidence, lift=n.lift)
+            for n in found.next_best
+        ],
+        also_bought=[
+            AlsoBoughtOut(
+                bought_id=r.product_id,
+                bought=r.product.name,
+                recommended_id=r.recommended_id,
+                recommended=r.recommended.name,
+                confidence=r.confidence,
+                lift=r.lift,
+            )
+            for r in found.also_bought
+        ],
     )
 
 

@@ -53,6 +53,12 @@ SHARED_PATTERNS: tuple[Pattern, ...] = (
     (re.compile(r"No such record: (?P<value>.*)\."), gettext_noop("No such record: %(value)s.")),
 )
 
+# What ``common.phones`` says of a number that is not one (the record forms, the import, the screen pop).
+PHONE_PATTERNS: tuple[Pattern, ...] = (
+    (re.compile(r"'(?P<value>.*)' is not a valid phone number\."), gettext_noop("“%(value)s” is not a valid phone number.")),
+    (re.compile(r"'(?P<value>.*)' is not a phone number\."), gettext_noop("“%(value)s” is not a phone number.")),
+)
+
 UPLOAD_PATTERNS: tuple[Pattern, ...] = (
     (re.compile(r"The file is larger than (?P<limit>[\d.]+ [KM]B)\."), gettext_noop("The file is larger than %(limit)s.")),
     (re.compile(r"The archive has more than (?P<limit>\d+) parts\."), gettext_noop("The archive has more than %(limit)s parts.")),

@@ -24,6 +24,7 @@ from rapport.customers.models import (
     CustomFieldDefinition,
     Interaction,
     Lead,
+    LeadStatus,
     SearchTerm,
 )
 from rapport.customers.search import fold
@@ -390,6 +391,48 @@ def contacts_by_phone(*, user: User, phone: str) -> list[Contact]:
         assert point.contact is not None
         contacts.setdefault(point.contact.pk, point.contact)
     return list(contacts.values())
+
+
+@dataclass(frozen=True)
+class PhoneOwners:
+    """The visible records one phone number belongs to: people first, then company lines, then prospects."""
+
+    contacts: list[Contact]
+    accounts: list[Account]
+    leads: list[Lead]
+
+
+def records_with_phone(*, user: User, e164: str, limit: int = 20) -> PhoneOwners:
+    """Contacts (with their account), accounts and open leads the user may see that have this number.
+
+    One walk of the phone index, then one query per kind of record that holds the number. A lead
+    already converted is left out: its contact and account carry the number now.
+    """
+    ids = _phone_owner_ids(e164)
+    contacts = (
+        list(
+            policies.restrict(Contact.objects.filter(pk__in=ids["contact"]), user)
+            .select_related("account")
+            .order_by("full_name", "id")[:limit]
+        )
+        if ids["contact"]
+        else []
+    )
+    accounts = (
+        list(policies.restrict(Account.objects.filter(pk__in=ids["account"]), user).order_by("name", "id")[:limit])
+        if ids["account"]
+        else []
+    )
+    leads = (
+        list(
+            policies.restrict(Lead.objects.filter(pk__in=ids["lead"]), user)
+            .exclude(status=LeadStatus.CONVERTED)
+            .order_by("full_name", "id")[:limit]
+        )
+        if ids["lead"]
+        else []
+    )
+    return PhoneOwners(contacts=contacts, accounts=accounts, leads=leads)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from rapport.customers.selectors import visible_account
 from rapport.sales import billing, orders
 from rapport.sales.catalog_schemas import LineIn, LineOut
 from rapport.sales.pricing import round_money
-from rapport.sales.quote_api import ListParams, filtered_page, no_version_on_create
+from rapport.sales.quote_api import DocumentListParams, filtered_page, no_version_on_create
 
 router = Router(tags=["sales: orders"])
 
@@ -80,7 +80,7 @@ class OrderPage(Schema):
     next_cursor: str | None
 
 
-class OrderListParams(ListParams):
+class OrderListParams(DocumentListParams):
     channel: str | None = Field(None, max_length=20)
 
 

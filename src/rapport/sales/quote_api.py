@@ -25,7 +25,7 @@ from rapport.sales.catalog_schemas import LineIn, LineOut, QuoteDetailOut, Quote
 router = Router(tags=["sales: quotes"])
 
 
-class ListParams(Schema):
+class DocumentListParams(Schema):
     account_id: OptionalId = None
     owner_id: OptionalId = None
     status: str | None = Field(None, max_length=20)
@@ -33,7 +33,7 @@ class ListParams(Schema):
     cursor: str | None = None
 
 
-def filtered_page(qs: QuerySet[Any], params: ListParams, *, sort: str) -> dict[str, Any]:
+def filtered_page(qs: QuerySet[Any], params: DocumentListParams, *, sort: str) -> dict[str, Any]:
     """One keyset page of ``qs`` after the exact filters given (the same for quotes, orders, contracts)."""
     conditions: Mapping[str, Any] = {
         name: getattr(params, name) for name in ("account_id", "owner_id", "status") if getattr(params, name) is not None
@@ -57,7 +57,7 @@ def fresh(model_instance: Model, user: User) -> Quote:
 
 
 @router.get("/quotes", response=QuotePage, summary="List quotes, newest first")
-def list_quotes(request: HttpRequest, params: Query[ListParams]) -> dict[str, Any]:  # type: ignore[type-arg]
+def list_quotes(request: HttpRequest, params: Query[DocumentListParams]) -> dict[str, Any]:  # type: ignore[type-arg]
     return filtered_page(quotes.quote_list_for_user(user=actor_of(request)), params, sort="-created_at")
 
 

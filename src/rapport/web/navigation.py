@@ -51,7 +51,7 @@ NAVIGATION = (
     NavItem("interactions", _("Timeline"), "web:interaction_list"),
     NavItem("sales", _("Sales"), "sales:board", section="work"),
     NavItem("marketing", _("Marketing"), None, section="work"),
-    NavItem("service", _("Service"), None, section="work"),
+    NavItem("service", _("Service"), "service:screen_pop", section="work"),
     NavItem("loyalty", _("Loyalty"), None, section="work"),
     NavItem("analytics", _("Analytics"), "analytics:overview", section="insight"),
     NavItem("dashboards", _("Dashboards"), "analytics:dashboard_sales", section="insight"),

@@ -12,7 +12,15 @@ import re
 
 from django.utils.translation import gettext, gettext_noop
 
-from rapport.common.messages import SHARED_MESSAGES, SHARED_PATTERNS, UPLOAD_MESSAGES, UPLOAD_PATTERNS, Pattern, in_user_language
+from rapport.common.messages import (
+    PHONE_PATTERNS,
+    SHARED_MESSAGES,
+    SHARED_PATTERNS,
+    UPLOAD_MESSAGES,
+    UPLOAD_PATTERNS,
+    Pattern,
+    in_user_language,
+)
 
 # Fixed messages of customers.validation / records / services, listed so makemessages collects them.
 FIXED = (
@@ -73,8 +81,7 @@ FIXED = (
 PATTERNS: tuple[Pattern, ...] = (
     *SHARED_PATTERNS,
     *UPLOAD_PATTERNS,
-    (re.compile(r"'(?P<value>.*)' is not a valid phone number\."), gettext_noop("“%(value)s” is not a valid phone number.")),
-    (re.compile(r"'(?P<value>.*)' is not a phone number\."), gettext_noop("“%(value)s” is not a phone number.")),
+    *PHONE_PATTERNS,
     (
         re.compile(r"'(?P<value>.*)' is not an ISO 3166 country code such as CN or US\."),
         gettext_noop("“%(value)s” is not a country code such as CN or US."),

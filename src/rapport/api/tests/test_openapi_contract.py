@@ -43,3 +43,18 @@ def test_docs_page_is_served_without_a_cdn():
     assert response.status_code == 200
     html = response.content.decode()
     assert "cdn." not in html and "unpkg" not in html and "jsdelivr" not in html
+
+
+def test_no_two_schemas_share_a_name():
+    """Ninja names a component by its class: a second ``ProfileOut`` in another app silently replaced the first in the spec."""
+    from collections import Counter
+
+    from ninja import Schema
+
+    import rapport.api.api  # noqa: F401  (imports every router and its schemas)
+
+    def subclasses(cls: type) -> list[type]:
+        return [sub for direct in cls.__subclasses__() for sub in (direct, *subclasses(direct))]
+
+    names = Counter(cls.__name__ for cls in set(subclasses(Schema)) if cls.__module__.startswith("rapport."))
+    assert [name for name, count in names.items() if count > 1] == []

@@ -44,16 +44,4 @@ def make_deal(pipeline: Any, make_account: Callable[..., Any]) -> Callable[..., 
     return make
 
 
-@pytest.fixture
-def client_for(db: Any) -> Callable[[Any], Any]:
-    from django.test import Client
-
-    def make(user: Any) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return make
-
-
 from rapport.sales.tests.commerce_fixtures import catalogue  # noqa: E402, F401
