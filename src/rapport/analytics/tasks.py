@@ -21,9 +21,14 @@ logger = logging.getLogger(__name__)
 @task()
 def build_warehouse(build_id: int) -> str:
     """Run one requested build; a repeat of a finished build does nothing."""
+    from rapport.analytics.models import ChurnModelRun
     from rapport.analytics.warehouse.runs import warehouse_build_run
 
     manifest = warehouse_build_run(build_id=build_id)
+    if manifest and not ChurnModelRun.objects.exists():
+        # A new installation's first warehouse: its churn scores and care calls should not wait for the next
+        # night's refresh (which, on the first start, ran before this build and found no warehouse).
+        nightly_churn_refresh.enqueue()
     return manifest["version"] if manifest else ""
 
 

@@ -1,7 +1,8 @@
 """Realistic demo data: regional teams, a user per role, corporate groups,
 accounts, Chinese and English contacts, trade-show leads and two years of
 interactions on every channel; then the stories: Mr Zhang's, the payers, and
-the sales pipeline with its catalogue, quotes and quotas (``demo_pipeline``).
+the sales pipeline with its catalogue, quotes and quotas (``demo_pipeline``);
+last, three years of orders for the other customers (``demo_history``).
 
 Users, teams and the story of Mr Zhang go through the services. The bulk
 rows are written with ``bulk_create``, a batch per transaction, and carry
@@ -35,10 +36,12 @@ from rapport.customers import services
 from rapport.customers.models import Account, Contact, Lead, Tag
 from rapport.customers.validation import compose_full_name
 from rapport.dataops import demo_data as data
-from rapport.dataops.demo_pipeline import pipeline_story
+from rapport.dataops.demo_history import Buyer, history_write
+from rapport.dataops.demo_pipeline import PRICES, pipeline_story
 from rapport.dataops.demo_rows import BatchRows, insert_models
 from rapport.dataops.demo_sales import PAYERS, payment_story, sales_story, suspicious_story
 from rapport.dataops.models import DemoLoadPhase
+from rapport.sales.models import Order, Product
 
 STORY_PHONE = "13800138000"
 
@@ -561,6 +564,20 @@ def _story(ctx: _Ctx) -> None:
     )
 
 
+def _write_history(ctx: _Ctx, batch: int, start: int, stop: int) -> int:
+    """Three years of orders for a batch of customers; those with orders of their own (the stories') keep just those."""
+    accounts = ctx.accounts[start:stop]
+    storied = set(Order.objects.filter(account_id__in=[a["pk"] for a in accounts]).values_list("account_id", flat=True))
+    buyers = [
+        Buyer(a["pk"], a["owner_id"], a["team_id"], "CNY" if a["country"] == "CN" else "USD", a["country"] == "CN")
+        for a in accounts
+        if a["pk"] not in storied
+    ]
+    products = {p.sku: p for p in Product.objects.filter(sku__in=PRICES)}
+    history_write(buyers=buyers, products=products, prices=PRICES, rng=ctx.rng("purchase_history", batch), today=ctx.anchor.date())
+    return stop - start
+
+
 # ---------------------------------------------------------------- running the phases
 
 
@@ -656,4 +673,5 @@ def load_demo(
         with transaction.atomic():
             _story(ctx)
             DemoLoadPhase.objects.filter(pk=story.pk).update(finished=True, rows_done=1)
+    _run_phase(ctx, "purchase_history", plan.accounts, _write_history, progress, on_batch)
     return {row.phase: row.rows_done for row in DemoLoadPhase.objects.exclude(phase="plan")}

@@ -63,6 +63,27 @@ def test_a_requested_build_is_run_by_the_worker_with_its_progress(
     assert current_version(warehouse_dir) == "v000001"
 
 
+def test_the_first_build_queues_the_churn_fit_and_later_builds_leave_it_to_the_night(
+    users: dict[str, Any], warehouse_dir: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    from rapport.analytics.models import ChurnModelRun
+    from rapport.analytics.tasks import nightly_churn_refresh
+
+    def churn_fits_queued() -> int:
+        return DBTaskResult.objects.filter(task_path=nightly_churn_refresh.module_path).count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = warehouse_build_request(actor=users["analyst"])
+    build_warehouse.call(build_id=first.pk)
+    assert churn_fits_queued() == 1
+    day = first.created_at.date()
+    ChurnModelRun.objects.create(as_of=day, warehouse_version="v000001", window_days=90, train_cutoff=day, validation_cutoff=day)
+    with django_capture_on_commit_callbacks(execute=True):
+        second = warehouse_build_request(actor=users["analyst"])
+    build_warehouse.call(build_id=second.pk)
+    assert churn_fits_queued() == 1
+
+
 def test_a_second_request_while_one_is_queued_returns_the_queued_build(users: dict[str, Any], warehouse_dir: Path) -> None:
     first = warehouse_build_request(actor=users["admin"])
     second = warehouse_build_request(actor=users["analyst"], full=True)

@@ -19,7 +19,7 @@ from rapport.customers.search import terms_for
 from rapport.customers.validation import compose_full_name
 from rapport.dataops.demo import DemoConflict, DemoPlan, load_demo
 from rapport.dataops.models import DemoLoadPhase
-from rapport.sales.models import Opportunity
+from rapport.sales.models import Opportunity, Order, OrderLine
 
 PLAN = DemoPlan(contacts=300, accounts=40, leads=60, batch_size=50, seed=7)
 
@@ -41,6 +41,10 @@ def _fingerprint() -> dict[str, list[Any]]:
         "terms": sorted(SearchTerm.objects.values_list("record_type", "term")),
         "tags": sorted(Contact.tags.through.objects.values_list("contact__full_name", "tag__name")),
         "deals": list(Opportunity.objects.order_by("pk").values_list("name", "amount", "currency", "stage__name", "owner__username")),
+        "orders": list(
+            Order.objects.order_by("pk").values_list("account__name", "ordered_on", "currency", "grand_total", "status", "channel")
+        ),
+        "order_lines": list(OrderLine.objects.order_by("pk").values_list("product__sku", "quantity", "line_total")),
     }
 
 
@@ -66,7 +70,7 @@ def loaded(db: Any) -> dict[str, int]:
 
 
 def test_the_load_creates_the_sizes_asked_for_and_a_user_per_role(loaded: dict[str, int]) -> None:
-    assert loaded == {"accounts": 40, "contacts": 300, "leads": 60, "story": 1}
+    assert loaded == {"accounts": 40, "contacts": 300, "leads": 60, "story": 1, "purchase_history": 40}
     assert (Account.objects.count(), Contact.objects.count(), Lead.objects.count()) == (40, 301, 60)
     roles = dict(User.objects.values_list("username", "role"))
     assert roles == {
@@ -192,7 +196,7 @@ def test_search_finds_a_generated_contact_by_name_email_and_phone_within_the_use
     assert selectors.global_search(user=stranger, query=point.normalised)["contacts"] == []
 
 
-@pytest.mark.parametrize(("phase", "batch"), [("accounts", 0), ("contacts", 2), ("leads", 1)])
+@pytest.mark.parametrize(("phase", "batch"), [("accounts", 0), ("contacts", 2), ("leads", 1), ("purchase_history", 0)])
 def test_an_interrupted_load_resumes_to_exactly_what_an_uninterrupted_one_writes(db: Any, phase: str, batch: int) -> None:
     load_demo(PLAN)
     uninterrupted = _fingerprint()
@@ -206,13 +210,15 @@ def test_an_interrupted_load_resumes_to_exactly_what_an_uninterrupted_one_writes
         load_demo(PLAN, on_batch=interrupt)
     state = DemoLoadPhase.objects.get(phase=phase)
     assert (state.batches_done, state.finished) == (batch, False)
-    expected_rows = {"accounts": Account, "contacts": Contact, "leads": Lead}[phase].objects.count()
-    assert expected_rows == batch * PLAN.batch_size
+    if phase == "purchase_history":
+        assert Order.objects.count() < len(uninterrupted["orders"]) / 4  # the stories' orders only: the batch rolled back
+    else:
+        assert {"accounts": Account, "contacts": Contact, "leads": Lead}[phase].objects.count() == batch * PLAN.batch_size
     # What the interrupted batch wrote around its records rolled back with them.
     assert not SearchTerm.objects.filter(record_type="contact").exclude(record_id__in=Contact.objects.values("pk")).exists()
     assert AuditEntry.objects.filter(record_type="customers.contact").count() == Contact.objects.count()
 
-    assert load_demo(PLAN) == {"accounts": 40, "contacts": 300, "leads": 60, "story": 1}
+    assert load_demo(PLAN) == {"accounts": 40, "contacts": 300, "leads": 60, "story": 1, "purchase_history": 40}
     assert _fingerprint() == uninterrupted
 
 

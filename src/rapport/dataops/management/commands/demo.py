@@ -11,6 +11,9 @@ from tqdm import tqdm
 from rapport.dataops.demo import Bar, DemoConflict, DemoPlan, load_demo
 from rapport.dataops.demo_data import PASSWORD
 
+# What each phase's rows are, where its name does not say it.
+PHASE_NAMES = {"purchase_history": "order histories"}
+
 
 class Command(BaseCommand):
     help = (
@@ -59,6 +62,6 @@ class Command(BaseCommand):
             self.stderr.write("Interrupted. Every finished batch is saved; run the same command again to continue.")
             raise SystemExit(130) from None
         if not quiet:
-            summary = ", ".join(f"{n:,} {phase}" for phase, n in counts.items() if phase != "story")
+            summary = ", ".join(f"{n:,} {PHASE_NAMES.get(phase, phase)}" for phase, n in counts.items() if phase != "story")
             self.stdout.write(self.style.SUCCESS(f"Demo data ready in {time.monotonic() - started:.0f} s: {summary}."))
             self.stdout.write(f"Log in as admin, manager, rep.north, rep.east, rep.south, agent, marketer or analyst; password {PASSWORD}.")
