@@ -62,3 +62,29 @@ def test_a_wrong_number_is_named_at_the_field_in_chinese(page, live_server, user
     expect(page.locator("[data-number-error]")).to_have_text("“张伟”不是电话号码。")
     expect(page.locator("#id_number")).to_have_value("张伟")
     shoot(page, "screen-pop-zh-error")
+
+
+def test_the_agent_opens_a_case_from_the_call_and_resolves_it(page, live_server, users, bought_x200, log_in):
+    from rapport.customers.models import Contact
+    from rapport.service.models import Case
+
+    log_in(page, "agent")
+    page.goto(f"{live_server.url}/service/calls/?number=13800138000")
+    page.locator("[data-new-case]").click()
+    expect(page.locator("#id_contact_id")).to_have_value(str(Contact.objects.get(full_name="张伟").pk))
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".field-error")).to_be_visible()  # the subject is required; nothing stored
+    assert not Case.objects.exists()
+    page.fill("#id_subject", "X-200 rattles when warm")
+    page.select_option("#id_kind", "complaint")
+    page.select_option("#id_priority", "urgent")
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".toast")).to_contain_text("opened")
+    case = Case.objects.get()
+    assert (case.kind, case.priority, case.account_id) == ("complaint", "urgent", bought_x200.pk)
+    page.fill("#id_resolution", "Fan replaced on site.")
+    page.get_by_role("button", name="Resolve").click()
+    expect(page.locator("[data-resolution]")).to_have_text("Fan replaced on site.")
+    shoot(page, "case-resolved")
+    page.goto(f"{live_server.url}/service/calls/?number=13800138000")
+    expect(page.locator("[data-open-cases]")).to_have_count(0)

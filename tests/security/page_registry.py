@@ -17,6 +17,7 @@ from tests.security.registry import (
     Owned,
     _account,
     _anomaly_flag,
+    _case,
     _contact,
     _contract,
     _contract_document,
@@ -101,6 +102,7 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
     "analytics:account_cross_sell": _account,
     "analytics:account_credit": _account,
     "analytics:anomaly_detail": _anomaly_flag,
+    **{f"service:{page}": _case for page in ("case_detail", "case_edit", "case_resolve", "case_status")},
 }
 PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTORIES.items()}
 

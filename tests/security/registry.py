@@ -188,6 +188,18 @@ def _contract_document(owner: Any, mark: str) -> Model:
     return contract_document_add(actor=owner, contract=_contract(owner, mark), upload=upload)  # type: ignore[arg-type]
 
 
+def _case(owner: Any, mark: str) -> Model:
+    from rapport.service.cases import case_open
+
+    return case_open(actor=owner, data={"subject": f"Case {mark}", "account_id": _account(owner, mark).pk, "description": mark})
+
+
+def _resolved_case(owner: Any, mark: str) -> Model:
+    from rapport.service.cases import case_resolve
+
+    return case_resolve(actor=owner, case=_case(owner, mark), resolution=mark)  # type: ignore[arg-type]
+
+
 # path template (OpenAPI) -> factory; ids in the path are filled with the record's pk.
 def _anomaly_flag(owner: Any, mark: str) -> Model:
     """A flag as the nightly job stores it, on an order of an account the owner looks after."""
@@ -259,6 +271,10 @@ OWNED: dict[str, Owned] = {
     "/api/v1/accounts/{account_id}/balance": Owned(_account),
     "/api/v1/accounts/{account_id}/credit": Owned(_account),
     "/api/v1/accounts/{account_id}/cross-sell": Owned(_account),
+    "/api/v1/cases/{case_id}": Owned(_case),
+    "/api/v1/cases/{case_id}/resolve": Owned(_case),
+    "/api/v1/cases/{case_id}/close": Owned(_resolved_case),
+    "/api/v1/cases/{case_id}/reopen": Owned(_resolved_case),
     "/api/v1/orders/{order_id}/returns": Owned(_shipped_order),
     "/api/v1/returns/{return_id}": Owned(_order_return),
     "/api/v1/returns/{return_id}/refund": Owned(_order_return),

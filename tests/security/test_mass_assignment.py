@@ -141,6 +141,11 @@ GOOD: dict[tuple[str, str], Callable[[User, Any], dict[str, Any]]] = {
         "status": "active",
     },
     ("patch", "/api/v1/contracts/{contract_id}"): lambda a, r: {"title": "Forged contract 2"},
+    ("post", "/api/v1/cases"): lambda a, r: {"subject": "Forged case", "account_id": registry._account(a, "x").pk},
+    ("patch", "/api/v1/cases/{case_id}"): lambda a, r: {"subject": "Forged case 2"},
+    ("post", "/api/v1/cases/{case_id}/resolve"): lambda a, r: {"resolution": "Answered", "version": r.version},
+    ("post", "/api/v1/cases/{case_id}/close"): lambda a, r: {"version": r.version},
+    ("post", "/api/v1/cases/{case_id}/reopen"): lambda a, r: {"version": r.version},
     ("post", "/api/v1/contracts/{contract_id}/renew"): lambda a, r: {"version": r.version},
     ("post", "/api/v1/contracts/{contract_id}/terminate"): lambda a, r: {"ended_on": "2026-06-30", "version": r.version},
 }

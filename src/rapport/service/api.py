@@ -10,9 +10,11 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from rapport.core.selectors import actor_of
+from rapport.service.case_api import router as case_router
 from rapport.service.screen_pop import Caller, ScreenPop, screen_pop_for_number
 
 router = Router(tags=["service: call centre"])
+router.add_router("/", case_router)
 
 
 class ScreenPopParams(Schema):
@@ -55,6 +57,16 @@ class OpenActivityOut(Schema):
     due_at: dt.datetime | None
 
 
+class OpenCaseOut(Schema):
+    id: int
+    number: str | None
+    subject: str
+    kind: str
+    priority: str
+    status: str
+    due_at: dt.datetime
+
+
 class TimelineEntryOut(Schema):
     id: int
     channel: str
@@ -71,6 +83,7 @@ class ScreenPopOut(Schema):
     )
     profile: CallerValueOut | None
     purchases: list[PurchaseOut] = Field(description="The caller's company's latest order lines, newest first")
+    open_cases: list[OpenCaseOut] = Field(description="The caller's company's open cases, the soonest due first")
     open_activities: list[OpenActivityOut]
     timeline: list[TimelineEntryOut] = Field(description="The latest interactions, newest first")
 
@@ -104,6 +117,10 @@ def _card_out(card: ScreenPop) -> ScreenPopOut:
         if profile is not None
         else None,
         purchases=[PurchaseOut(**vars(p)) for p in card.purchases],
+        open_cases=[
+            OpenCaseOut(id=k.pk, number=k.number, subject=k.subject, kind=k.kind, priority=k.priority, status=k.status, due_at=k.due_at)
+            for k in card.open_cases
+        ],
         open_activities=[OpenActivityOut(id=a.pk, kind=a.kind, subject=a.subject, due_at=a.due_at) for a in card.open_activities],
         timeline=[
             TimelineEntryOut(id=i.pk, channel=i.channel, direction=i.direction, subject=i.subject, occurred_at=i.occurred_at)

@@ -1,4 +1,4 @@
-"""The screen-pop card: who is calling, what they bought and when, what is open with them, and the
+"""The screen-pop card: who is calling, what they bought and when, their open cases and to-dos, and the
 last words on their timeline, read in one go when the phone rings.
 
 The number is matched in E.164 whatever its format (``138 0013 8000``, ``+86-10-6552 9988``,
@@ -21,6 +21,8 @@ from rapport.customers.activity_selectors import activities_for_record
 from rapport.customers.models import Account, Activity, Contact, CustomerProfile, Interaction, Lead
 from rapport.sales import billing
 from rapport.sales.order_models import OrderLine, OrderStatus
+from rapport.service.cases import open_cases_of_account
+from rapport.service.models import Case
 
 PURCHASES_SHOWN = 8
 TIMELINE_SHOWN = 6
@@ -73,6 +75,7 @@ class ScreenPop:
     caller: Caller | None = None  # the one the card is drawn for
     profile: CustomerProfile | None = None
     purchases: list[Purchase] = field(default_factory=list)
+    open_cases: list[Case] = field(default_factory=list)
     open_activities: list[Activity] = field(default_factory=list)
     timeline: list[Interaction] = field(default_factory=list)
 
@@ -118,6 +121,7 @@ def screen_pop_for_number(*, user: User, number: str, caller: str = "") -> Scree
         caller=chosen,
         profile=CustomerProfile.objects.filter(account=account).first() if account is not None else None,
         purchases=purchases_of(user=user, account=account) if account is not None else [],
+        open_cases=open_cases_of_account(user=user, account=account) if account is not None else [],
         open_activities=activities_for_record(user=user, limit=ACTIVITIES_SHOWN, **about),
         timeline=customer_selectors.timeline_for(user=user, limit=TIMELINE_SHOWN, **about),
     )

@@ -14,19 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rapport.common.errors import ValidationFailed
-from rapport.common.messages import PHONE_PATTERNS, SHARED_PATTERNS, in_user_language
 from rapport.core import selectors as core_selectors
 from rapport.customers.models import Channel, Direction
 from rapport.customers.services import interaction_log
 from rapport.service.forms import CallLogForm
+from rapport.service.messages import translated
 from rapport.service.screen_pop import ScreenPop, screen_pop_for_number
-
-PATTERNS = (*SHARED_PATTERNS, *PHONE_PATTERNS)
-
-
-def _in_user_language(exc: ValidationFailed) -> ValidationFailed:
-    fields = {name: [in_user_language(m, PATTERNS) for m in found] for name, found in exc.field_errors.items()}
-    return ValidationFailed(in_user_language(exc.message, PATTERNS), field_errors=fields)
 
 
 def _card_url(number: str, caller: str = "") -> str:
@@ -41,7 +34,7 @@ def _page(request: HttpRequest, *, number: str, caller: str, log_form: CallLogFo
         try:
             card = screen_pop_for_number(user=user, number=number, caller=caller)
         except ValidationFailed as exc:
-            context["number_error"] = _in_user_language(exc).field_errors["number"][0]
+            context["number_error"] = translated(exc).field_errors["number"][0]
             status = 422
         else:
             context["card"] = card
@@ -91,7 +84,7 @@ def call_log(request: HttpRequest) -> HttpResponse:
             lead_id=card.caller.record.pk if card.caller.kind == "lead" else None,
         )
     except ValidationFailed as exc:
-        form.apply_errors(_in_user_language(exc))
+        form.apply_errors(translated(exc))
         return _page(request, number=number, caller=caller, log_form=form, status=422)
     messages.success(request, _("The call is on %(name)s's timeline.") % {"name": card.caller.name})
     return redirect(_card_url(card.number, card.caller.key))

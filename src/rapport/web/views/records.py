@@ -21,8 +21,8 @@ from rapport.common.errors import NotFound, PermissionDenied, StaleVersion, Vali
 from rapport.core import policies
 from rapport.core import selectors as core_selectors
 from rapport.core.audit import audit_log_for
+from rapport.core.audit_display import changes_since, describe
 from rapport.customers import selectors, services
-from rapport.web.audit_display import changes_since, describe
 from rapport.web.forms import LABEL_SUGGESTIONS, InteractionForm, RecordForm
 from rapport.web.htmx import is_htmx
 from rapport.web.kinds import KINDS, RecordKind
