@@ -1,11 +1,12 @@
-"""The service dashboard, live: what the timeline holds (contacts by channel and direction, by month)
-and the care calls of the churn loop. Cases, SLAs and satisfaction arrive with the service app."""
+"""The service dashboard, live: cases (opened, complaints, resolved in time, past due now), what the timeline
+holds (contacts by channel and direction, by month) and the care calls of the churn loop. Satisfaction
+arrives with the surveys."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from rapport.core.models import User
 from rapport.customers.models import ActivityStatus, Channel, Direction
 from rapport.customers.selectors import interaction_figures_for_user
 from rapport.sales.forecast import Converter
+from rapport.service.models import OPEN_STATUSES, Case, CaseKind
 
 
 def period_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
@@ -31,7 +33,13 @@ def service_dashboard(*, user: User, period: Period) -> Dashboard:
     whole = policies.figures_q(user) is None
     board = Dashboard("service", str(_("Service")), period, Converter().base, whole_base=whole)
     start, end = period_bounds(period)
-    contacts = interaction_figures_for_user(user=user).filter(occurred_at__gte=start, occurred_at__lt=end).order_by()
+    # Rapport's own notes (a case opened, a contract renewed) are history, not contacts with the customer.
+    contacts = (
+        interaction_figures_for_user(user=user)
+        .filter(occurred_at__gte=start, occurred_at__lt=end)
+        .exclude(channel=Channel.SYSTEM)
+        .order_by()
+    )
     by_channel = {(channel, direction): n for channel, direction, n in contacts.values_list("channel", "direction").annotate(n=Count("id"))}
     by_month = {
         (timezone.localtime(month).strftime("%Y-%m") if isinstance(month, dt.datetime) else month.strftime("%Y-%m"), direction): n
@@ -43,10 +51,28 @@ def service_dashboard(*, user: User, period: Period) -> Dashboard:
         planned=Count("id", filter=Q(created_at__gte=start, created_at__lt=end)),
         done=Count("id", filter=Q(activity__status=ActivityStatus.DONE, activity__completed_at__gte=start, activity__completed_at__lt=end)),
     )
+    case_figures = policies.restrict_figures(Case.objects.order_by(), user, prefix="account__").aggregate(
+        opened=Count("id", filter=Q(created_at__gte=start, created_at__lt=end)),
+        complaints=Count("id", filter=Q(created_at__gte=start, created_at__lt=end, kind=CaseKind.COMPLAINT)),
+        resolved=Count("id", filter=Q(resolved_at__gte=start, resolved_at__lt=end)),
+        in_time=Count("id", filter=Q(resolved_at__gte=start, resolved_at__lt=end, resolved_at__lte=F("due_at"))),
+        past_due=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=timezone.now())),
+    )
     run = ChurnModelRun.objects.order_by("-created_at", "-id").first() if whole else None
     inbound = sum(n for (_c, d), n in by_channel.items() if d == Direction.INBOUND)
     outbound = sum(n for (_c, d), n in by_channel.items() if d == Direction.OUTBOUND)
+    resolved = case_figures["resolved"]
     board.tiles = [
+        Tile("cases_opened", _("Cases opened"), case_figures["opened"], "", _("Questions, problems, complaints and requests")),
+        Tile("complaints", _("Complaints"), case_figures["complaints"], "", _("Cases opened as complaints")),
+        Tile(
+            "resolved_in_time",
+            _("Resolved in time"),
+            round(case_figures["in_time"] * 100 / resolved, 1) if resolved else None,
+            "percent",
+            _("%(n)d cases resolved in the period") % {"n": resolved},
+        ),
+        Tile("past_due", _("Past due now"), case_figures["past_due"], "", _("Open cases past the time promised")),
         Tile("inbound", _("Inbound contacts"), inbound, "", _("Calls, emails, visits... from customers")),
         Tile("outbound", _("Outbound contacts"), outbound, "", _("Reaching out to customers")),
         Tile("care_planned", _("Care calls planned"), care["planned"], "", _("For valuable customers at churn risk")),
@@ -83,7 +109,5 @@ def service_dashboard(*, user: User, period: Period) -> Dashboard:
             [{"name": str(d.label), "data": [by_month.get((k, d.value), 0) for k in keys]} for d in Direction],
         ),
     ]
-    board.pending = [
-        _("Cases and complaints, SLA breaches, queues and satisfaction scores arrive with the service app (cases and SLAs)."),
-    ]
+    board.pending = [_("Satisfaction scores arrive with the surveys after a case is resolved.")]
     return board

@@ -196,15 +196,28 @@ def test_service_dashboard_counts_the_timeline_and_the_care_calls(users: dict[st
     call = activity_create(actor=rep, kind="call", subject="Care call", account_id=mine.pk, due_at="2026-06-30T09:00:00+00:00")
     activity_complete(actor=rep, activity=call, expected_version=call.version)
     CareTask.objects.create(account=mine, window_start=dt.date.today(), activity=call, assigned_to=rep, churn_risk=0.7)
+    from django.utils import timezone
+
+    from rapport.service.cases import case_open, case_resolve
+    from rapport.service.models import Case
+
+    late = case_open(actor=users["agent"], data={"subject": "Broken", "account_id": mine.pk, "kind": "complaint"})
+    quick = case_open(actor=users["agent"], data={"subject": "Manual?", "account_id": mine.pk})
+    case_open(actor=users["agent"], data={"subject": "Theirs", "account_id": theirs.pk})
+    case_resolve(actor=users["agent"], case=quick, resolution="Sent")
+    Case.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(hours=1))
     board = dashboard_for_user(user=users["analyst"], name="service", period="month")
     tiles = _tiles(board)
+    # Opening a case notes it on the timeline as Rapport's own (outbound, "Automatic"): not a contact with the customer.
     assert (tiles["inbound"], tiles["outbound"], tiles["care_planned"], tiles["care_done"], tiles["kept"]) == (3, 1, 1, 1, None)
+    assert (tiles["cases_opened"], tiles["complaints"], tiles["resolved_in_time"], tiles["past_due"]) == (3, 1, 100.0, 1)
     channels = _chart(board, "by_channel")
     assert channels.categories == ["Phone", "Email", "Chat"]
     assert [s["data"] for s in channels.series] == [[2, 0, 1], [0, 1, 0]]
-    assert board.pending  # cases and SLAs are said to be missing, not shown as zero
+    assert board.pending  # satisfaction is said to be missing, not shown as zero
     own = _tiles(dashboard_for_user(user=users["south_rep"], name="service", period="month"))
     assert (own["inbound"], own["outbound"], own["care_done"]) == (1, 0, 0)
+    assert (own["cases_opened"], own["complaints"], own["past_due"]) == (1, 0, 0)
 
 
 def test_marketing_dashboard_counts_consent_and_leads(users: dict[str, Any]) -> None:

@@ -66,6 +66,7 @@ def test_first_build_extracts_the_star_schema(crm: dict[str, Any], tmp_path: Pat
         "dim_customer",
         "dim_date",
         "dim_product",
+        "fact_case",
         "fact_interaction",
         "fact_invoice",
         "fact_order_line",
@@ -96,6 +97,7 @@ def test_first_build_extracts_the_star_schema(crm: dict[str, Any], tmp_path: Pat
             "dim_customer": 2,
             "dim_date": 730,
             "dim_product": 0,
+            "fact_case": 0,
             "fact_interaction": 2,
             "fact_invoice": 0,
             "fact_order_line": 0,
@@ -103,6 +105,29 @@ def test_first_build_extracts_the_star_schema(crm: dict[str, Any], tmp_path: Pat
             "fact_return": 0,
         },
     }
+
+
+def test_cases_are_facts_that_follow_their_changes(crm: dict[str, Any], tmp_path: Path, users: dict[str, Any]) -> None:
+    from rapport.service.cases import case_open, case_resolve
+
+    complaint = case_open(
+        actor=users["agent"],
+        data={"subject": "Rattles", "account_id": crm["acme"].pk, "contact_id": crm["wei"].pk, "kind": "complaint", "priority": "high"},
+    )
+    question = case_open(actor=users["agent"], data={"subject": "Manual?", "account_id": crm["globex"].pk})
+    warehouse_build(root=tmp_path)
+    facts = _table(tmp_path, "fact_case")
+    assert facts.column("case_id").to_pylist() == [complaint.pk, question.pk]
+    assert facts.column("kind").to_pylist() == ["complaint", "question"]
+    assert facts.column("customer_id").to_pylist() == [crm["wei"].pk, None]
+    assert facts.column("resolved_at").to_pylist() == [None, None]
+    assert "subject" not in facts.column_names  # what was said stays in the CRM
+    case_resolve(actor=users["agent"], case=complaint, resolution="Fixed")
+    incremental = warehouse_build(root=tmp_path)
+    assert incremental["full"] is False
+    facts = _table(tmp_path, "fact_case")
+    assert facts.column("status").to_pylist() == ["resolved", "open"]
+    assert facts.column("resolved_at")[0].as_py() is not None
 
 
 def test_local_day_follows_the_installations_time_zone(crm: dict[str, Any], tmp_path: Path, settings: Any) -> None:
@@ -117,7 +142,7 @@ def test_two_full_builds_are_byte_identical(crm: dict[str, Any], tmp_path: Path)
     warehouse_build(root=tmp_path / "b", full=True)
     first, second = _digests(tmp_path / "a"), _digests(tmp_path / "b")
     assert first == second
-    assert len(first) == 10
+    assert len(first) == 11
 
 
 def test_incremental_build_equals_a_full_build(crm: dict[str, Any], tmp_path: Path) -> None:
