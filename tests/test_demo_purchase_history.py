@@ -55,6 +55,24 @@ def test_mr_zhang_keeps_his_story(demo: dict[str, int]) -> None:
     assert lines == [("X200", 3)]  # "You bought the X-200 from us on 12 March"
 
 
+def test_the_call_centre_has_cases_some_late_and_mr_zhangs_complaint_is_past_due(demo: dict[str, int]) -> None:
+    from django.utils import timezone
+
+    from rapport.service.models import Case
+
+    zhang = Case.objects.get(subject="投诉：X-200 噪音大")
+    assert (zhang.kind, zhang.priority, zhang.status, zhang.product.sku) == ("complaint", "high", "open", "X200")
+    assert zhang.is_overdue() and zhang.contact is not None and zhang.contact.full_name == "张伟"
+    history = Case.objects.exclude(pk=zhang.pk)
+    assert history.count() > 20
+    assert set(history.values_list("kind", flat=True)) == {"question", "problem", "request", "complaint"}
+    resolved = [c for c in history if c.resolved_at is not None]
+    late = [c for c in resolved if c.resolved_at > c.due_at]
+    assert 0 < len(late) < len(resolved) / 2
+    assert all(c.resolved_at <= timezone.now() and c.created_at < c.due_at for c in resolved)
+    assert all(c.number == f"CS-{c.pk:06d}" for c in history)
+
+
 def test_a_resumed_load_writes_no_order_twice(demo: dict[str, int]) -> None:
     orders = Order.objects.count()
     assert load_demo(PLAN)["purchase_history"] == 120

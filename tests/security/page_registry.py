@@ -103,6 +103,7 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
     "analytics:account_credit": _account,
     "analytics:anomaly_detail": _anomaly_flag,
     **{f"service:{page}": _case for page in ("case_detail", "case_edit", "case_resolve", "case_status")},
+    "service:account_cases": _account,
 }
 PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTORIES.items()}
 

@@ -57,6 +57,8 @@ def feature_labels() -> dict[str, str]:
         "payment_delay_avg": _("Average payment delay (days)"),
         "payment_delay_max": _("Longest payment delay (days)"),
         "care_calls": _("Care calls received"),
+        "cases": _("Cases opened"),
+        "complaints": _("Complaints"),
     }
     for channel in Channel:
         if channel.value not in CHANNELS:

@@ -42,6 +42,8 @@ from rapport.dataops.demo_rows import BatchRows, insert_models
 from rapport.dataops.demo_sales import PAYERS, payment_story, sales_story, suspicious_story
 from rapport.dataops.models import DemoLoadPhase
 from rapport.sales.models import Order, Product
+from rapport.service.cases import case_open
+from rapport.service.models import RESOLVE_WITHIN, Case, CasePriority
 
 STORY_PHONE = "13800138000"
 
@@ -562,6 +564,28 @@ def _story(ctx: _Ctx) -> None:
         zhang=zhang,
         march=march,
     )
+    if zhang.account_id is not None:
+        _zhang_complaint(agent=agent, zhang=zhang, opened=ctx.anchor - 3 * days)
+
+
+def _zhang_complaint(*, agent: User, zhang: Contact, opened: dt.datetime) -> None:
+    """The X-200 that rattles, taken as a case three days ago: high priority, so a day to solve it, and past due now."""
+    laptop = Product.objects.filter(sku="X200").first()
+    case = case_open(
+        actor=agent,
+        data={
+            "subject": "投诉：X-200 噪音大",
+            "account_id": zhang.account_id,
+            "contact_id": zhang.pk,
+            "product_id": laptop.pk if laptop else None,
+            "kind": "complaint",
+            "priority": "high",
+            "description": "Mr Zhang says the X-200 bought on 12 March rattles. Promised a technician visit.",
+        },
+        via="cli",
+    )
+    # Opened on the day of the call on his timeline (the service dates what it opens now).
+    Case.objects.filter(pk=case.pk).update(created_at=opened, due_at=opened + RESOLVE_WITHIN[CasePriority.HIGH])
 
 
 def _write_history(ctx: _Ctx, batch: int, start: int, stop: int) -> int:
@@ -574,7 +598,14 @@ def _write_history(ctx: _Ctx, batch: int, start: int, stop: int) -> int:
         if a["pk"] not in storied
     ]
     products = {p.sku: p for p in Product.objects.filter(sku__in=PRICES)}
-    history_write(buyers=buyers, products=products, prices=PRICES, rng=ctx.rng("purchase_history", batch), today=ctx.anchor.date())
+    history_write(
+        buyers=buyers,
+        products=products,
+        prices=PRICES,
+        rng=ctx.rng("purchase_history", batch),
+        today=ctx.anchor.date(),
+        agent_id=ctx.org.agent.pk,
+    )
     return stop - start
 
 

@@ -5,7 +5,8 @@ order it may stop for good. Baskets are drawn from the demo catalogue with the b
 catalogue has, so the basket analysis finds them: a laptop goes with its dock, the extended warranty
 and an office licence; a monitor with a dock; the support plan with installation. A laptop bought two
 years ago wants its replacement battery (story 4). So the churn model has complaints to learn from,
-some customers whose buying slowed phoned in a complaint (story 5).
+some customers whose buying slowed phoned in a complaint (story 5), which the call centre took as a case; other
+customers raised questions and problems, most answered in time, some late.
 
 The orders are written in bulk, a batch of customers at a time (a demo phase, resumable like the
 others): the sales services would price each line one by one, which the demo's size does not need.
@@ -25,6 +26,7 @@ from rapport.customers.models import Channel, Direction, Interaction
 from rapport.sales.catalog_models import Product
 from rapport.sales.order_models import Order, OrderChannel, OrderLine, OrderStatus
 from rapport.sales.pricing import LineAmounts, document_totals, line_amounts
+from rapport.service.models import RESOLVE_WITHIN, Case, CaseKind, CasePriority, CaseStatus
 
 YEARS = 3
 MAX_ORDERS = 40
@@ -46,6 +48,14 @@ WITH: dict[str, tuple[tuple[str, float], ...]] = {
     "SUP-PLAN": (("SVC-INST", 0.50),),
 }
 BATTERY_AFTER_DAYS = 700
+CASE_CHANCE = 0.35  # of the other buyers, those who raised a question or a problem in the last 18 months
+QUESTIONS = (
+    (CaseKind.QUESTION, "咨询：如何连接扩展坞", "Question: how to connect the dock"),
+    (CaseKind.QUESTION, "咨询：发票抬头修改", "Question: changing the invoice title"),
+    (CaseKind.PROBLEM, "故障：显示器无信号", "Problem: monitor shows no signal"),
+    (CaseKind.PROBLEM, "故障：软件许可激活失败", "Problem: licence will not activate"),
+    (CaseKind.REQUEST, "请求：上门安装预约", "Request: book an on-site installation"),
+)
 COMPLAINTS = (
     ("投诉：交货延迟", "Complaint: late delivery"),
     ("投诉：发票有误", "Complaint: wrong invoice"),
@@ -98,12 +108,20 @@ def basket(rng: random.Random, *, bought_laptop_on: dt.date | None, on: dt.date)
 
 
 def history_write(
-    *, buyers: Sequence[Buyer], products: dict[str, Product], prices: dict[str, dict[str, Decimal]], rng: random.Random, today: dt.date
+    *,
+    buyers: Sequence[Buyer],
+    products: dict[str, Product],
+    prices: dict[str, dict[str, Decimal]],
+    rng: random.Random,
+    today: dt.date,
+    agent_id: int,
 ) -> int:
-    """Write the orders of ``buyers`` (and the complaints of some who slowed down); returns the orders written."""
+    """Write the orders of ``buyers``, the complaints of some who slowed down and the cases the call centre (``agent_id``)
+    took; returns the orders written."""
     orders: list[Order] = []
     baskets: list[list[tuple[str, int]]] = []
     complaints: list[Interaction] = []
+    cases: list[tuple[Case, dt.datetime]] = []
     for buyer in buyers:
         if rng.random() >= BUYERS:
             continue
@@ -138,10 +156,16 @@ def history_write(
                     direction=Direction.INBOUND,
                     subject=zh if buyer.zh else en,
                     occurred_at=at,
-                    user_id=buyer.owner_id,
+                    user_id=agent_id,
                     account_id=buyer.account_id,
                 )
             )
+            cases.append(_case(rng, buyer, agent_id, CaseKind.COMPLAINT, zh if buyer.zh else en, at, today=today))
+        elif days and rng.random() < CASE_CHANCE:
+            kind, zh, en = rng.choice(QUESTIONS)
+            ago = min(540, 1 + int(rng.expovariate(1 / 120)))  # most recent: the queue has today's work in it
+            at = timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=ago), dt.time(rng.randint(8, 18))))
+            cases.append(_case(rng, buyer, agent_id, kind, zh if buyer.zh else en, at, today=today))
     Order.objects.bulk_create(orders, batch_size=500)
     lines_out: list[OrderLine] = []
     for order, lines in zip(orders, baskets, strict=True):
@@ -179,4 +203,38 @@ def history_write(
     OrderLine.objects.bulk_create(lines_out, batch_size=1000)
     Order.objects.bulk_update(orders, ["number", "subtotal", "discount_total", "tax_total", "grand_total"], batch_size=500)
     Interaction.objects.bulk_create(complaints, batch_size=500)
+    made = Case.objects.bulk_create([case for case, _ in cases], batch_size=500)
+    for case, (_, opened) in zip(made, cases, strict=True):
+        case.number, case.created_at = f"CS-{case.pk:06d}", opened  # bulk_create stamps now on created_at
+    Case.objects.bulk_update(made, ["number", "created_at"], batch_size=500)
     return len(orders)
+
+
+def _case(
+    rng: random.Random, buyer: Buyer, agent_id: int, kind: str, subject: str, opened: dt.datetime, *, today: dt.date
+) -> tuple[Case, dt.datetime]:
+    """A case the call centre took: resolved in time mostly, sometimes late, and the recent ones maybe still open."""
+    priority = CasePriority.HIGH if kind == CaseKind.COMPLAINT else rng.choice([CasePriority.NORMAL, CasePriority.NORMAL, CasePriority.LOW])
+    due = opened + RESOLVE_WITHIN[priority]
+    age = today - opened.date()
+    if age.days < 14 and rng.random() < 0.7:
+        status, resolved = CaseStatus.OPEN, None
+    else:
+        late = rng.random() < 0.2
+        resolved = due + dt.timedelta(hours=rng.randint(2, 72)) if late else opened + (due - opened) * rng.uniform(0.1, 0.9)
+        status = CaseStatus.CLOSED if (today - resolved.date()).days > 14 else CaseStatus.RESOLVED
+        if resolved.date() >= today:  # not answered yet
+            status, resolved = CaseStatus.OPEN, None
+    case = Case(
+        subject=subject,
+        kind=kind,
+        priority=priority,
+        status=status,
+        channel=Channel.PHONE,
+        account_id=buyer.account_id,
+        owner_id=agent_id,
+        due_at=due,
+        resolved_at=resolved,
+        resolution="" if resolved is None else ("已处理并回访客户。" if buyer.zh else "Handled; the customer confirmed."),
+    )
+    return case, opened

@@ -11,24 +11,27 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from rapport.common.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from rapport.common.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from rapport.core import policies
 from rapport.core import selectors as core_selectors
 from rapport.core.audit import audit_log_for
 from rapport.core.audit_display import describe
 from rapport.core.models import User
-from rapport.customers.selectors import visible_contact
-from rapport.sales.views.common import RecordForm, record_list
+from rapport.customers.selectors import visible_account, visible_contact
+from rapport.sales.views.common import PageMessages, RecordForm, record_list, run_small_form
 from rapport.service import cases
 from rapport.service.forms import CaseForm, CaseStatusForm, ResolveForm
 from rapport.service.messages import say, translated
 from rapport.service.models import Case, CaseKind, CasePriority, CaseStatus
 
 STALE = gettext_lazy("Someone else changed this case while you were looking at it. Open it again to see their change.")
+SPEAK = PageMessages(stale=STALE, say=say, translated=translated)
 STATUS_FILTERS = (
     ("open", gettext_lazy("Open")),
     ("waiting", gettext_lazy("Waiting on the customer")),
@@ -159,22 +162,15 @@ def case_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None = No
 
 def _act(request: HttpRequest, pk: int, name: str, form: Any, action: Callable[[dict[str, Any]], Any], done: str) -> HttpResponse:
     """Run a case action from a small form; its errors come back on the case page."""
-    status = 422
-    if form.is_valid():
-        try:
-            action(form.cleaned_data)
-        except StaleVersion:
-            form.add_error(None, STALE)
-            status = 409
-        except ValidationFailed as exc:
-            form.apply_errors(translated(exc))
-        except (Conflict, PermissionDenied, NotFound) as exc:
-            form.add_error(None, say(exc.message))
-            status = exc.status
-        else:
-            messages.success(request, done)
-            return redirect("service:case_detail", pk=pk)
-    return case_detail(request, pk, forms={name: form}, status=status)
+    return run_small_form(
+        request,
+        form,
+        action,
+        done=done,
+        then=reverse("service:case_detail", args=[pk]),
+        speak=SPEAK,
+        show_again=lambda status: case_detail(request, pk, forms={name: form}, status=status),
+    )
 
 
 @login_required
@@ -211,3 +207,18 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
     }
     done = _("The case is now: %(status)s.") % {"status": labels.get(str(request.POST.get("action")), "")}
     return _act(request, pk, "status", form, change, done)
+
+
+@login_required
+def account_cases(request: HttpRequest, pk: int) -> HttpResponse:
+    """The open cases on the account's 360 page (loaded by HTMX after the page)."""
+    user = core_selectors.actor_of(request)
+    account = visible_account(user, pk)
+    if account is None:
+        raise Http404("No such account.")
+    context = {
+        "account": account,
+        "items": cases.open_cases_of_account(user=user, account=account),
+        "may_open": user.is_administrator or user.role not in policies.READ_ONLY,
+    }
+    return render(request, "service/partials/account_cases.html", context)

@@ -36,6 +36,8 @@ CREATE_FIELDS = (EDITABLE - {"status"}) | {"account_id", "channel"}
 AUDITED = ("subject", "description", "kind", "priority", "status", "channel", "account_id", "contact_id", "product_id", "resolution")
 # A person moves an open case between open and waiting; resolved and closed come from resolve and close.
 SETTABLE_STATUSES = OPEN_STATUSES
+# The queue's status filter: "open" is every case still being worked (open or waiting), "all" every case.
+FILTER_STATUSES = ("open", "waiting", "resolved", "closed", "all")
 
 
 # -- reads ------------------------------------------------------------------------------
@@ -86,8 +88,8 @@ class CaseFilter:
     def from_params(cls, params: Mapping[str, Any]) -> CaseFilter:
         errors = Errors()
         status = str(params.get("status") or "open")
-        if status not in ("open", "all", *CaseStatus.values):
-            errors.add("status", f"Choose one of open, all, {', '.join(CaseStatus.values)}.")
+        if status not in FILTER_STATUSES:
+            errors.add("status", f"Choose one of {', '.join(FILTER_STATUSES)}.")
         priority = str(params.get("priority") or "")
         if priority and priority not in CasePriority.values:
             errors.add("priority", f"Choose one of {', '.join(CasePriority.values)}.")

@@ -13,4 +13,5 @@ urlpatterns = [
     path("cases/<int:pk>/edit/", case_views.case_edit, name="case_edit"),
     path("cases/<int:pk>/resolve/", case_views.case_resolve, name="case_resolve"),
     path("cases/<int:pk>/status/", case_views.case_status, name="case_status"),
+    path("accounts/<int:pk>/cases/", case_views.account_cases, name="account_cases"),
 ]

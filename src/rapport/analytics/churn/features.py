@@ -41,6 +41,8 @@ FEATURES: tuple[str, ...] = (
     "payment_delay_avg",
     "payment_delay_max",
     "care_calls",
+    "cases",
+    "complaints",
 )
 
 
@@ -54,6 +56,7 @@ class ChurnSources:
     returns: ibis.Table | None = None
     # (account_id, day): care calls completed for the account (the loop's own outcome).
     care_calls: ibis.Table | None = None
+    cases: ibis.Table | None = None
 
     @classmethod
     def of(cls, warehouse: Warehouse, *, care_calls: ibis.Table | None = None) -> ChurnSources:
@@ -68,6 +71,7 @@ class ChurnSources:
             invoices=optional("fact_invoice"),
             returns=optional("fact_return"),
             care_calls=care_calls,
+            cases=optional("fact_case"),
         )
 
 
@@ -111,6 +115,7 @@ def churn_features(sources: ChurnSources, *, cutoff: date, window_days: int) -> 
         _returns(sources.returns, cutoff=cutoff),
         _payments(sources.invoices, cutoff=cutoff),
         _care_calls(sources.care_calls, cutoff=cutoff),
+        _cases(sources.cases, cutoff=cutoff, since=prev_start),
     ]
     result = per
     for extra, columns in extras:
@@ -165,6 +170,15 @@ def _care_calls(care_calls: ibis.Table | None, *, cutoff: date) -> tuple[ibis.Ta
         return None, ["care_calls"]
     before = care_calls.filter(care_calls.day <= cutoff)
     return before.group_by("account_id").agg(care_calls=before.count()), ["care_calls"]
+
+
+def _cases(cases: ibis.Table | None, *, cutoff: date, since: date) -> tuple[ibis.Table | None, list[str]]:
+    """Cases and complaints the customer raised in the last two windows (opened on or before the cutoff)."""
+    columns = ["cases", "complaints"]
+    if cases is None:
+        return None, columns
+    recent = cases.filter(cases.account_id.notnull(), cases.day <= cutoff, cases.day > since)
+    return recent.group_by("account_id").agg(cases=recent.count(), complaints=_count_if(recent.kind == "complaint")), columns
 
 
 def churn_labels(order_lines: ibis.Table, *, cutoff: date, window_days: int) -> ibis.Table:

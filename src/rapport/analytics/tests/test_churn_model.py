@@ -83,7 +83,10 @@ def _sources(extra_after: bool) -> ChurnSources:
     talks = [(1, "phone", "inbound", date(2025, 3, 1)), (2, "email", "outbound", date(2025, 2, 1))]
     # (account, issued, due, settled): account 1 paid 10 days late; account 2's invoice is settled after the cutoff.
     bills = [(1, date(2025, 1, 5), date(2025, 2, 4), date(2025, 2, 14)), (2, date(2024, 12, 1), date(2024, 12, 31), date(2025, 4, 20))]
+    # (account, kind, opened): account 1 complained in March; a case from long before the windows does not count.
+    raised = [(1, "complaint", date(2025, 3, 10)), (1, "question", date(2025, 2, 1)), (2, "problem", date(2024, 6, 1))]
     if extra_after:
+        raised += [(1, "complaint", date(2025, 4, 2)), (2, "complaint", date(2025, 4, 9))]
         lines += [(1, 13, date(2025, 4, 2), 999.0), (3, 31, date(2025, 4, 3), 10.0)]
         talks += [(1, "phone", "inbound", date(2025, 4, 1)), (2, "chat", "inbound", date(2025, 4, 5))]
         bills += [(1, date(2025, 4, 2), date(2025, 5, 2), None)]
@@ -118,7 +121,16 @@ def _sources(extra_after: bool) -> ChurnSources:
             }
         )
     )
-    return ChurnSources(order_lines=order_lines, interactions=interactions, invoices=invoices)
+    cases = ibis.memtable(
+        pa.table(
+            {
+                "account_id": [r[0] for r in raised],
+                "kind": [r[1] for r in raised],
+                "day": pa.array([r[2] for r in raised], pa.date32()),
+            }
+        )
+    )
+    return ChurnSources(order_lines=order_lines, interactions=interactions, invoices=invoices, cases=cases)
 
 
 def _rows(expression: ibis.Table) -> list[dict[str, Any]]:
@@ -138,6 +150,7 @@ def test_features_only_read_facts_up_to_the_cutoff() -> None:
     # Settled on 2025-04-20, after the cutoff: at the cutoff it was 90 days overdue and still open.
     assert (two["interactions_email"], two["payment_delay_max"], two["invoices_overdue"]) == (1, 90, 1)
     assert two["care_calls"] == 0 and two["returns"] == 0
+    assert (one["cases"], one["complaints"], two["cases"], two["complaints"]) == (2, 1, 0, 0)
 
 
 def test_labels_look_only_at_the_window_after_the_cutoff() -> None:

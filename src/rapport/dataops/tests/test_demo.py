@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from rapport.customers.validation import compose_full_name
 from rapport.dataops.demo import DemoConflict, DemoPlan, load_demo
 from rapport.dataops.models import DemoLoadPhase
 from rapport.sales.models import Opportunity, Order, OrderLine
+from rapport.service.models import Case
 
 PLAN = DemoPlan(contacts=300, accounts=40, leads=60, batch_size=50, seed=7)
 
@@ -37,7 +39,13 @@ def _fingerprint() -> dict[str, list[Any]]:
         ),
         "leads": list(Lead.objects.order_by("pk").values_list("full_name", "company", "source", "status", "owner__username")),
         "points": list(ContactPoint.objects.order_by("pk").values_list("kind", "value", "normalised", "is_primary", "label")),
-        "interactions": list(Interaction.objects.order_by("pk").values_list("channel", "direction", "subject", "user__username")),
+        # A case's note names its number, which is its id.
+        "interactions": [
+            (channel, direction, re.sub(r"CS-\d+", "CS-…", subject), user)
+            for channel, direction, subject, user in Interaction.objects.order_by("pk").values_list(
+                "channel", "direction", "subject", "user__username"
+            )
+        ],
         "terms": sorted(SearchTerm.objects.values_list("record_type", "term")),
         "tags": sorted(Contact.tags.through.objects.values_list("contact__full_name", "tag__name")),
         "deals": list(Opportunity.objects.order_by("pk").values_list("name", "amount", "currency", "stage__name", "owner__username")),
@@ -45,13 +53,17 @@ def _fingerprint() -> dict[str, list[Any]]:
             Order.objects.order_by("pk").values_list("account__name", "ordered_on", "currency", "grand_total", "status", "channel")
         ),
         "order_lines": list(OrderLine.objects.order_by("pk").values_list("product__sku", "quantity", "line_total")),
+        # Days, not moments: each load anchors its dates on when it started.
+        "cases": list(
+            Case.objects.order_by("pk").values_list("account__name", "kind", "priority", "status", "created_at__date", "resolved_at__date")
+        ),
     }
 
 
 def _wipe() -> None:
     from rapport.sales.models import Contract, Invoice, Order, OrderLine, OrderReturn, Payment, Quota, Quote
 
-    for model in (OrderReturn, Payment, Invoice, OrderLine, Order, Contract, Quote, Opportunity, Quota):
+    for model in (Case, OrderReturn, Payment, Invoice, OrderLine, Order, Contract, Quote, Opportunity, Quota):
         model.objects.all().delete()
     Interaction.objects.all().delete()
     ContactPoint.objects.all().delete()

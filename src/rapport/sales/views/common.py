@@ -7,13 +7,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.contrib import messages
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from rapport.common.errors import NotFound, ValidationFailed
+from rapport.common.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from rapport.common.pagination import Page, keyset_page
 from rapport.core import selectors as core_selectors
 from rapport.core.models import User
@@ -199,3 +200,43 @@ class RecordForm:
             record_crumb=self.crumb(record) if record is not None else "",
         )
         return render(request, "sales/record_form.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class PageMessages:
+    """How a record's pages speak a refusal: the stale-form sentence, and the service messages in the user's language."""
+
+    stale: str | Promise
+    say: Callable[[str], str]
+    translated: Callable[[ValidationFailed], ValidationFailed]
+
+
+def run_small_form(
+    request: HttpRequest,
+    form: Any,
+    action: Callable[[dict[str, Any]], Any],
+    *,
+    done: str,
+    then: str,
+    speak: PageMessages,
+    show_again: Callable[[int], HttpResponse],
+) -> HttpResponse:
+    """Run a record page's small form (renew, resolve, close...): on success say ``done`` and go to ``then``; else put
+    the refusal on the form (at its fields, or on top) and ``show_again(status)``: 422, 409 for a stale form, or the
+    refusal's own status."""
+    status = 422
+    if form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except StaleVersion:
+            form.add_error(None, speak.stale)
+            status = 409
+        except ValidationFailed as exc:
+            form.apply_errors(speak.translated(exc))
+        except (Conflict, PermissionDenied, NotFound) as exc:
+            form.add_error(None, speak.say(exc.message))
+            status = exc.status
+        else:
+            messages.success(request, done)
+            return redirect(then)
+    return show_again(status)

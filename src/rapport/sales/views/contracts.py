@@ -9,12 +9,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from rapport.common.errors import Conflict, NotFound, PermissionDenied, RapportError, StaleVersion, ValidationFailed
+from rapport.common.errors import NotFound, PermissionDenied, RapportError, StaleVersion, ValidationFailed
 from rapport.common.uploads import attachment_response, refused_upload
 from rapport.core import policies
 from rapport.core import selectors as core_selectors
@@ -24,7 +25,7 @@ from rapport.customers.selectors import visible_account
 from rapport.sales import contracts
 from rapport.sales.contract_forms import ContractForm, DocumentForm, RenewForm, TerminateForm
 from rapport.sales.order_models import Contract, ContractStatus
-from rapport.sales.views.common import RecordForm, owner_choices, page_context, record_list
+from rapport.sales.views.common import PageMessages, RecordForm, owner_choices, page_context, record_list, run_small_form
 from rapport.sales.views.messages import say, translated
 
 ENDING_CHOICES = (30, 60, 90, 180)
@@ -38,6 +39,7 @@ FORM = RecordForm(
     crumb=lambda contract: contract.number,
 )
 STALE = gettext_lazy("Someone else changed this contract while you were looking at it. Open it again to see their change.")
+SPEAK = PageMessages(stale=STALE, say=say, translated=translated)
 
 
 def with_days_left(items: list[Contract]) -> list[Contract]:
@@ -137,22 +139,15 @@ def contract_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None 
 
 def _act(request: HttpRequest, pk: int, name: str, form: Any, action: Any, done: str) -> HttpResponse:
     """Run a contract action from a small form; its errors come back at the form's fields."""
-    status = 422
-    if form.is_valid():
-        try:
-            action(form.cleaned_data)
-        except StaleVersion:
-            form.add_error(None, STALE)
-            status = 409
-        except ValidationFailed as exc:
-            form.apply_errors(translated(exc))
-        except (Conflict, PermissionDenied, NotFound) as exc:
-            form.add_error(None, say(exc.message))
-            status = exc.status
-        else:
-            messages.success(request, done)
-            return redirect("sales:contract_detail", pk=pk)
-    return contract_detail(request, pk, forms={name: form}, status=status)
+    return run_small_form(
+        request,
+        form,
+        action,
+        done=done,
+        then=reverse("sales:contract_detail", args=[pk]),
+        speak=SPEAK,
+        show_again=lambda status: contract_detail(request, pk, forms={name: form}, status=status),
+    )
 
 
 @login_required

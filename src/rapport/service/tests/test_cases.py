@@ -149,7 +149,7 @@ def test_the_api_names_bad_fields_and_hides_other_reps_cases(users, zhang, compl
     bad = api.post("/api/v1/cases", {"subject": "x", "account_id": zhang["account"].pk, "kind": "rant"})
     assert bad.status_code == 422 and "kind" in bad.json()["errors"]
     assert api.get("/api/v1/cases?status=later").status_code == 422
-    assert "status" in api.get("/api/v1/cases?status=later").json()["errors"]
+    assert api.get("/api/v1/cases?status=later").json()["errors"] == {"status": ["Choose one of open, waiting, resolved, closed, all."]}
     stranger = api_for(users["south_rep"])
     assert stranger.get(f"/api/v1/cases/{complaint.pk}").status_code == 404
     assert stranger.get("/api/v1/cases").json()["items"] == []
@@ -239,3 +239,16 @@ def test_the_case_pages_speak_chinese(users, complaint, client_for):
     assert "工单" in client.get("/service/cases/").content.decode()
     page = client.post(f"/service/cases/{complaint.pk}/status/", {"action": "close", "version": complaint.version}).content.decode()
     assert "只有已解决的工单才能关闭" in page
+
+
+def test_the_accounts_360_page_lists_its_open_cases(users, zhang, complaint, client_for, django_assert_max_num_queries):
+    account = zhang["account"]
+    rep = client_for(users["north_rep"])
+    page = rep.get(f"/accounts/{account.pk}/").content.decode()
+    assert f"/service/accounts/{account.pk}/cases/" in page
+    with django_assert_max_num_queries(8):
+        section = rep.get(f"/service/accounts/{account.pk}/cases/")
+    assert section.status_code == 200 and "X-200 rattles" in section.content.decode()
+    assert "New case" in section.content.decode()
+    assert "New case" not in client_for(users["analyst"]).get(f"/service/accounts/{account.pk}/cases/").content.decode()
+    assert client_for(users["south_rep"]).get(f"/service/accounts/{account.pk}/cases/").status_code == 404
