@@ -88,3 +88,12 @@ def test_the_agent_opens_a_case_from_the_call_and_resolves_it(page, live_server,
     shoot(page, "case-resolved")
     page.goto(f"{live_server.url}/service/calls/?number=13800138000")
     expect(page.locator("[data-open-cases]")).to_have_count(0)
+
+
+def test_the_case_forms_people_follow_the_picked_account(page, live_server, users, bought_x200, log_in):
+    log_in(page, "agent")
+    page.goto(f"{live_server.url}/service/cases/new/")
+    expect(page.locator("#id_contact_id option")).to_have_count(1)  # no account yet: "Not said" only
+    page.fill("#id_account_id_label", "鼎盛")
+    page.locator("[data-pick-id]", has_text="鼎盛集团（北京）有限公司").click()
+    expect(page.locator("#id_contact_id option", has_text="张伟")).to_have_count(1)

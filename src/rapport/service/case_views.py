@@ -222,3 +222,11 @@ def account_cases(request: HttpRequest, pk: int) -> HttpResponse:
         "may_open": user.is_administrator or user.role not in policies.READ_ONLY,
     }
     return render(request, "service/partials/account_cases.html", context)
+
+
+@login_required
+def case_contacts(request: HttpRequest) -> HttpResponse:
+    """The case form's "raised by" choice for the account just picked: that account's people the user sees."""
+    user = core_selectors.actor_of(request)
+    form = CaseForm(actor=user, initial={"account_id": request.GET.get("account_id", "")[:20]})
+    return HttpResponse(str(form["contact_id"]))

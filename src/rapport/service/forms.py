@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from rapport.core.models import User
@@ -30,7 +31,21 @@ class CaseForm(ServiceErrorsMixin, forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200, widget=forms.TextInput(attrs={"class": "input"}))
     account_id = forms.IntegerField(label=_("Account"), required=False, widget=forms.HiddenInput())
     contact_id = forms.TypedChoiceField(
-        label=_("Raised by"), coerce=int, required=False, empty_value=None, widget=forms.Select(attrs={"class": "input"})
+        label=_("Raised by"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        # The account's people: drawn again when another account is picked.
+        widget=forms.Select(
+            attrs={
+                "class": "input",
+                "hx-get": reverse_lazy("service:case_contacts"),
+                "hx-trigger": "change from:[name='account_id']",
+                "hx-include": "[name='account_id']",
+                "hx-target": "this",
+                "hx-swap": "outerHTML",
+            }
+        ),
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=CaseKind.choices, widget=forms.Select(attrs={"class": "input"}))
     priority = forms.ChoiceField(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("calls/log/", views.call_log, name="call_log"),
     path("cases/", case_views.case_list, name="case_list"),
     path("cases/new/", case_views.case_create, name="case_create"),
+    path("cases/contacts/", case_views.case_contacts, name="case_contacts"),
     path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
     path("cases/<int:pk>/edit/", case_views.case_edit, name="case_edit"),
     path("cases/<int:pk>/resolve/", case_views.case_resolve, name="case_resolve"),

@@ -20,6 +20,7 @@ from rapport.common.uploads import attachment_response, refused_upload
 from rapport.core import policies
 from rapport.core import selectors as core_selectors
 from rapport.core.audit import audit_log_for
+from rapport.core.audit_display import describe
 from rapport.core.models import User
 from rapport.customers.selectors import visible_account
 from rapport.sales import contracts
@@ -123,7 +124,7 @@ def contract_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None 
         "contracts",
         record=record,
         documents=contracts.contract_documents(contract=record),
-        audit=audit_log_for(record, limit=20),
+        audit=describe(audit_log_for(record, limit=20), Contract),
         may_edit=may_edit,
         may_renew=may_edit and record.status in contracts.RENEWABLE,
         may_terminate=may_edit and record.status in contracts.TERMINABLE,

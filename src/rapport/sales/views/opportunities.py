@@ -17,10 +17,11 @@ from rapport.common.errors import PermissionDenied, RapportError, StaleVersion, 
 from rapport.core import policies
 from rapport.core import selectors as core_selectors
 from rapport.core.audit import audit_log_for
+from rapport.core.audit_display import describe
 from rapport.customers import selectors as customer_selectors
 from rapport.sales import deal_services, filters, selectors, services
 from rapport.sales.forms import DealCompetitorForm, DealContactForm, OpportunityForm, SalesCostForm
-from rapport.sales.models import OpportunityStatus
+from rapport.sales.models import Opportunity, OpportunityStatus
 from rapport.sales.views.common import RecordForm, owner_choices, page_context, record_list, team_choices, visible
 
 FORM = RecordForm(
@@ -113,7 +114,7 @@ def opportunity_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | No
         costs=selectors.sales_costs_for(opportunity=record),
         deal_contacts=selectors.opportunity_contacts_for(user=user, opportunity=record),
         competitors=selectors.opportunity_competitors_for(opportunity=record),
-        audit=audit_log_for(record, limit=20),
+        audit=describe(audit_log_for(record, limit=20), Opportunity),
         may_edit=policies.can_edit(user, record),
         cost_form=forms.get("cost") or SalesCostForm(),
         contact_form=forms.get("contact") or DealContactForm(contacts=account_contacts),

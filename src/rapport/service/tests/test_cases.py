@@ -252,3 +252,16 @@ def test_the_accounts_360_page_lists_its_open_cases(users, zhang, complaint, cli
     assert "New case" in section.content.decode()
     assert "New case" not in client_for(users["analyst"]).get(f"/service/accounts/{account.pk}/cases/").content.decode()
     assert client_for(users["south_rep"]).get(f"/service/accounts/{account.pk}/cases/").status_code == 404
+
+
+def test_the_forms_contact_choice_follows_the_picked_account(users, zhang, client_for):
+    from rapport.customers.services import account_create
+
+    other = account_create(actor=users["south_rep"], data={"name": "Elsewhere"})
+    client = client_for(users["north_rep"])
+    choice = client.get("/service/cases/contacts/", {"account_id": zhang["account"].pk}).content.decode()
+    assert choice.startswith("<select") and f'value="{zhang["contact"].pk}"' in choice and "Wei Zhang" in choice
+    assert 'hx-trigger="change from:[name=&#x27;account_id&#x27;]"' in choice  # it keeps following the picker
+    for account_id in (other.pk, "abc", ""):  # not visible, not an id, nothing picked: only "Not said"
+        assert "<option" in (body := client.get("/service/cases/contacts/", {"account_id": account_id}).content.decode())
+        assert "Wei Zhang" not in body and body.count("<option") == 1

@@ -131,14 +131,21 @@
     var option = event.target.closest("[data-pick-id]");
     if (!option) return;
     var picker = option.closest("[data-picker]");
-    picker.querySelector("[data-picker-id]").value = option.getAttribute("data-pick-id");
+    picked(picker, option.getAttribute("data-pick-id"));
     picker.querySelector("[data-picker-text]").value = option.getAttribute("data-pick-label");
     picker.querySelector(".picker-options").innerHTML = "";
   });
   document.addEventListener("input", function (event) {
     var text = event.target.closest("[data-picker-text]");
-    if (text && !text.value.trim()) text.closest("[data-picker]").querySelector("[data-picker-id]").value = "";
+    if (text && !text.value.trim()) picked(text.closest("[data-picker]"), "");
   });
+  // What depends on the chosen record (a case's contacts follow its account) listens for this change.
+  function picked(picker, id) {
+    var input = picker.querySelector("[data-picker-id]");
+    if (input.value === id) return;
+    input.value = id;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
 
   // -- after a refused save, put the cursor in the first field that needs attention --
   var firstError = document.querySelector(".record-form .has-error input:not([type=hidden]), .record-form .has-error select, .record-form .has-error textarea");
