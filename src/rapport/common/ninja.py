@@ -16,6 +16,11 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 OptionalId = Annotated[int | None, Field(ge=1, le=MAX_ID)]
 
 
+def is_id(value: object) -> bool:
+    """An id as a form or query string gives it: digits within 64 bits (beyond, the driver fails instead of finding nothing)."""
+    return str(value or "").isdigit() and int(str(value)) <= MAX_ID
+
+
 def expected_version(request: HttpRequest, body_version: int | None) -> int | None:
     """The version the client read, from ``If-Match`` or the body's ``version``."""
     header = request.headers.get("If-Match")

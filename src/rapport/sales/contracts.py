@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from rapport.common.concurrency import save_if_version
 from rapport.common.errors import Conflict, NotFound
-from rapport.common.ninja import MAX_ID
+from rapport.common.ninja import is_id
 from rapport.common.uploads import check_upload
 from rapport.core import policies
 from rapport.core.audit import audit_record, diff
@@ -95,18 +95,13 @@ def contract_get_for_user(*, user: User, contract_id: int) -> Contract:
     return found
 
 
-def _is_id(value: Any) -> bool:
-    # Beyond 64 bits the database driver fails instead of finding nothing.
-    return str(value or "").isdigit() and int(str(value)) <= MAX_ID
-
-
 def contracts_filter(qs: QuerySet[Contract], params: Mapping[str, Any], *, today: dt.date | None = None) -> QuerySet[Contract]:
     """The filters the list page and the API share: account, owner, status, q (title or number) and ``ending_within`` days."""
     errors = Errors()
     for name in ("account_id", "owner_id"):
         value = params.get(name)
         if value not in (None, ""):
-            if not _is_id(value):
+            if not is_id(value):
                 errors.add(name, "Must be an id.")
             else:
                 qs = qs.filter(**{name: int(str(value))})
@@ -158,7 +153,7 @@ def _clean(actor: User, data: Mapping[str, Any], *, allowed: frozenset[str], cur
             errors.add(key, "This field is set by the server and cannot be changed." if hasattr(Contract, key) else "Unknown field.")
     values: dict[str, Any] = {}
     if "account_id" in allowed:
-        account = visible_account(actor, int(str(data["account_id"]))) if _is_id(data.get("account_id")) else None
+        account = visible_account(actor, int(str(data["account_id"]))) if is_id(data.get("account_id")) else None
         if account is None:
             errors.add("account_id", "Choose an account you can see.")
         else:

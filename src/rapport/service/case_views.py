@@ -23,8 +23,8 @@ from rapport.core import selectors as core_selectors
 from rapport.core.audit import audit_log_for
 from rapport.core.audit_display import describe
 from rapport.core.models import User
-from rapport.customers.selectors import visible_account, visible_contact
-from rapport.sales.views.common import PageMessages, RecordForm, record_list, run_small_form
+from rapport.customers.selectors import visible_contact
+from rapport.sales.views.common import PageMessages, RecordForm, account_or_404, record_list, run_small_form
 from rapport.service import cases
 from rapport.service.forms import CaseForm, CaseStatusForm, ResolveForm
 from rapport.service.messages import say, translated
@@ -212,14 +212,11 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def account_cases(request: HttpRequest, pk: int) -> HttpResponse:
     """The open cases on the account's 360 page (loaded by HTMX after the page)."""
-    user = core_selectors.actor_of(request)
-    account = visible_account(user, pk)
-    if account is None:
-        raise Http404("No such account.")
+    user, account = account_or_404(request, pk)
     context = {
         "account": account,
         "items": cases.open_cases_of_account(user=user, account=account),
-        "may_open": user.is_administrator or user.role not in policies.READ_ONLY,
+        "may_open": policies.can_create(user, "case"),
     }
     return render(request, "service/partials/account_cases.html", context)
 

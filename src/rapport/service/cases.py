@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from rapport.common.concurrency import save_if_version
 from rapport.common.errors import Conflict, NotFound, ValidationFailed
-from rapport.common.ninja import MAX_ID
+from rapport.common.ninja import is_id
 from rapport.core import policies
 from rapport.core.audit import audit_record, diff
 from rapport.core.models import AuditAction, User
@@ -99,7 +99,7 @@ class CaseFilter:
         account = params.get("account_id")
         account_id = None
         if account not in (None, ""):
-            if not _is_id(account):
+            if not is_id(account):
                 errors.add("account_id", "Must be an id.")
             else:
                 account_id = int(str(account))
@@ -138,10 +138,6 @@ def _flag(value: Any) -> bool:
     return str(value or "").lower() in ("1", "true", "on", "yes")
 
 
-def _is_id(value: Any) -> bool:
-    return str(value or "").isdigit() and int(str(value)) <= MAX_ID
-
-
 # -- checking input ---------------------------------------------------------------------
 
 
@@ -152,7 +148,7 @@ def _clean(actor: User, data: Mapping[str, Any], *, allowed: frozenset[str], cur
             errors.add(key, "This field is set by the server and cannot be changed." if hasattr(Case, key) else "Unknown field.")
     values: dict[str, Any] = {}
     if "account_id" in data and "account_id" in allowed:
-        account = visible_account(actor, int(str(data["account_id"]))) if _is_id(data["account_id"]) else None
+        account = visible_account(actor, int(str(data["account_id"]))) if is_id(data["account_id"]) else None
         if account is None:
             errors.add("account_id", "Choose an account you can see.")
         else:
@@ -163,7 +159,7 @@ def _clean(actor: User, data: Mapping[str, Any], *, allowed: frozenset[str], cur
         if raw in (None, ""):
             values["contact_id"] = None
         else:
-            contact = visible_contact(actor, int(str(raw))) if _is_id(raw) else None
+            contact = visible_contact(actor, int(str(raw))) if is_id(raw) else None
             if contact is None:
                 errors.add("contact_id", "Choose a contact you can see.")
             elif account_id is not None and contact.account_id != account_id:
@@ -174,7 +170,7 @@ def _clean(actor: User, data: Mapping[str, Any], *, allowed: frozenset[str], cur
         raw = data["product_id"]
         if raw in (None, ""):
             values["product_id"] = None
-        elif not _is_id(raw) or not Product.objects.filter(pk=int(str(raw))).exists():
+        elif not is_id(raw) or not Product.objects.filter(pk=int(str(raw))).exists():
             errors.add("product_id", f"No such product: {raw}.")
         else:
             values["product_id"] = int(str(raw))

@@ -19,6 +19,7 @@ from rapport.core.models import User
 from rapport.customers import selectors as customer_selectors
 from rapport.customers.activity_selectors import activities_for_record
 from rapport.customers.models import Account, Activity, Contact, CustomerProfile, Interaction, Lead
+from rapport.customers.profiles import customer_profile_for_account
 from rapport.sales import billing
 from rapport.sales.order_models import OrderLine, OrderStatus
 from rapport.service.cases import open_cases_of_account
@@ -119,7 +120,7 @@ def screen_pop_for_number(*, user: User, number: str, caller: str = "") -> Scree
         e164=e164,
         callers=callers,
         caller=chosen,
-        profile=CustomerProfile.objects.filter(account=account).first() if account is not None else None,
+        profile=customer_profile_for_account(account_id=account.pk) if account is not None else None,
         purchases=purchases_of(user=user, account=account) if account is not None else [],
         open_cases=open_cases_of_account(user=user, account=account) if account is not None else [],
         open_activities=activities_for_record(user=user, limit=ACTIVITIES_SHOWN, **about),

@@ -6,23 +6,19 @@ Loaded by HTMX after the 360 page itself, so the page's own queries stay as they
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from rapport.core import policies
-from rapport.core import selectors as core_selectors
-from rapport.customers.selectors import visible_account
 from rapport.sales import billing, quotes
+from rapport.sales.views.common import account_or_404
 
 RECENT = 5
 
 
 @login_required
 def account_sales(request: HttpRequest, pk: int) -> HttpResponse:
-    user = core_selectors.actor_of(request)
-    account = visible_account(user, pk)
-    if account is None:
-        raise Http404("No such account.")
+    user, account = account_or_404(request, pk)
     context = {
         "account": account,
         "balances": billing.account_balance(user=user, account=account),

@@ -18,6 +18,8 @@ from rapport.common.errors import Conflict, NotFound, PermissionDenied, StaleVer
 from rapport.common.pagination import Page, keyset_page
 from rapport.core import selectors as core_selectors
 from rapport.core.models import User
+from rapport.customers.models import Account
+from rapport.customers.selectors import visible_account
 from rapport.sales import selectors
 from rapport.sales.doc_filters import apply_document_filters
 from rapport.sales.models import Opportunity
@@ -80,6 +82,15 @@ def found(lookup: Callable[..., T], **kwargs: Any) -> T:
         return lookup(**kwargs)
     except NotFound:
         raise Http404("Not found.") from None
+
+
+def account_or_404(request: HttpRequest, pk: int) -> tuple[User, Account]:
+    """The signed-in user and the account they may see (the 360 page's sections), else 404."""
+    user = core_selectors.actor_of(request)
+    account = visible_account(user, pk)
+    if account is None:
+        raise Http404("No such account.")
+    return user, account
 
 
 def visible(request: HttpRequest, pk: int) -> tuple[User, Opportunity]:

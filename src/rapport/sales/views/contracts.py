@@ -22,11 +22,10 @@ from rapport.core import selectors as core_selectors
 from rapport.core.audit import audit_log_for
 from rapport.core.audit_display import describe
 from rapport.core.models import User
-from rapport.customers.selectors import visible_account
 from rapport.sales import contracts
 from rapport.sales.contract_forms import ContractForm, DocumentForm, RenewForm, TerminateForm
 from rapport.sales.order_models import Contract, ContractStatus
-from rapport.sales.views.common import PageMessages, RecordForm, owner_choices, page_context, record_list, run_small_form
+from rapport.sales.views.common import PageMessages, RecordForm, account_or_404, owner_choices, page_context, record_list, run_small_form
 from rapport.sales.views.messages import say, translated
 
 ENDING_CHOICES = (30, 60, 90, 180)
@@ -239,10 +238,7 @@ def contract_document_delete(request: HttpRequest, pk: int, document_id: int) ->
 @login_required
 def account_contracts(request: HttpRequest, pk: int) -> HttpResponse:
     """The contracts section of the account 360 page (loaded by HTMX after the page)."""
-    user = core_selectors.actor_of(request)
-    account = visible_account(user, pk)
-    if account is None:
-        raise Http404("No such account.")
+    user, account = account_or_404(request, pk)
     items = with_days_left(list(contracts.contract_list_for_user(user=user).filter(account=account).order_by("end_date", "id")[:20]))
     context = {"account": account, "items": items}
     return render(request, "sales/partials/account_contracts.html", context)
