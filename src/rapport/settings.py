@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rapport.core",
     "rapport.customers",
     "rapport.sales",
+    "rapport.marketing",
     "rapport.service",
     "rapport.dataops",
     "rapport.analytics",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("sales/", include("rapport.sales.urls")),
+    path("marketing/", include("rapport.marketing.urls")),
     path("service/", include("rapport.service.urls")),
     path("analytics/", include("rapport.analytics.urls")),
     path("", include("rapport.web.urls")),

@@ -104,6 +104,7 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
     "analytics:anomaly_detail": _anomaly_flag,
     **{f"service:{page}": _case for page in ("case_detail", "case_edit", "case_resolve", "case_status")},
     "service:account_cases": _account,
+    "marketing:person_campaigns": _contact,
 }
 PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTORIES.items()}
 
@@ -112,7 +113,10 @@ PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTO
 PAGE_REACHED_BY: dict[str, str] = {"analytics:anomaly_detail": "manager"}
 
 # Pages whose kwargs besides the id need a value (the kind of record the id is of).
-PAGE_OTHER_KWARGS: dict[str, dict[str, str]] = {"web:record_activities": {"kind": "contact"}}
+PAGE_OTHER_KWARGS: dict[str, dict[str, str]] = {
+    "web:record_activities": {"kind": "contact"},
+    "marketing:person_campaigns": {"kind": "contact"},
+}
 
 # Pages with more than one id: their kwargs from the factory's record (a contract
 # document's pages take the contract as ``pk`` and the document as ``document_id``).
@@ -136,6 +140,11 @@ PAGE_NOT_OWNED = {
         f"sales:{page}": "pipelines and stages are shared configuration that administrators and sales managers change; others get 404"
         for page in ("pipeline_settings", "stage_create", "stage_edit", "stage_move", "stage_archive", "stage_delete")
     },
+    **{
+        f"marketing:{page}": "campaigns are read by everyone signed in; marketers and sales managers change them (the services refuse "
+        "others); a response names only people the reader sees (marketing/tests/test_campaign_pages.py)"
+        for page in ("campaign_detail", "campaign_edit", "cost_add", "cost_remove", "response_add", "response_remove")
+    },
 }
 
 # Pages only administrators reach, and the record a page with an id is about: skipped inbound mail
@@ -148,7 +157,7 @@ PAGE_ADMIN_ONLY: dict[str, Owned | None] = {
 
 # Pages whose kwargs are not ids: example values to reach them with.
 PAGE_EXAMPLE_KWARGS: dict[str, list[dict[str, str]]] = {
-    "web:coming_soon": [{"domain": "marketing"}],
+    "web:coming_soon": [{"domain": "loyalty"}],
     "web:pick": [{"kind": "account"}, {"kind": "contact"}, {"kind": "lead"}],
     "analytics:segment_accounts": [{"segment": "champions"}],
     "analytics:olap_export": [{"fmt": "csv"}, {"fmt": "xlsx"}],

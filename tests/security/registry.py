@@ -315,6 +315,13 @@ DIRECTORY = {
     "/api/v1/pipelines/{pipeline_id}/stages",
     "/api/v1/pipelines/{pipeline_id}/stage-order",
     "/api/v1/stages/{stage_id}",
+    # Campaigns: everyone signed in reads them; the people behind their responses are listed only to who
+    # sees them (marketing/tests/test_campaign_api.py checks the responses and who may write).
+    "/api/v1/campaigns/{campaign_id}",
+    "/api/v1/campaigns/{campaign_id}/costs",
+    "/api/v1/campaigns/{campaign_id}/costs/{cost_id}",
+    "/api/v1/campaigns/{campaign_id}/responses",
+    "/api/v1/campaigns/{campaign_id}/responses/{response_id}",
 }
 
 # Paths only administrators reach, and the record one with an id is about (made with the north rep as the
@@ -338,6 +345,7 @@ ADMIN_ONLY_WRITES = {
     "/api/v1/assignment-rules/reorder",
     "/api/v1/assignment-rules/test",
     "/api/v1/pipelines",
+    "/api/v1/campaigns",  # marketers and sales managers too: marketing/tests/test_campaign_api.py
 }
 
 # Body fields that point at another record -> the factory of a record the

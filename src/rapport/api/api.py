@@ -11,6 +11,7 @@ from rapport.api.openapi import RapportAPI
 from rapport.core.api import router as core_router
 from rapport.customers.api import router as customers_router
 from rapport.dataops.api import router as dataops_router
+from rapport.marketing.api import router as marketing_router
 from rapport.sales.api import router as sales_router
 from rapport.service.api import router as service_router
 
@@ -28,6 +29,7 @@ api.add_router("/", core_router)
 api.add_router("/", dataops_router)
 api.add_router("/", customers_router)
 api.add_router("/", sales_router)
+api.add_router("/", marketing_router)
 api.add_router("/", service_router)
 api.add_router("/", analytics_router)
 

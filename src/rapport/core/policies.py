@@ -34,6 +34,9 @@ READ_ONLY = {Role.MARKETER, Role.ANALYST}
 # Marketing brings leads in (a trade show's cards, a campaign's replies); the assignment rules hand them to the reps.
 # Beyond that a marketer reads.
 BRINGS_IN_LEADS = {Role.MARKETER}
+# Who plans campaigns, books their costs and records their outcome; everyone signed in reads them (a rep
+# needs to know what the exhibition was and who came to the lecture).
+RUNS_CAMPAIGNS = {Role.MARKETER, Role.SALES_MANAGER}
 
 
 def team_subtree_ids(team_id: int | None) -> set[int]:
@@ -151,6 +154,15 @@ def can_create(user: User, record_type: str) -> bool:
     if user.is_administrator or user.role not in READ_ONLY:
         return True
     return record_type == "lead" and user.role in BRINGS_IN_LEADS
+
+
+def can_run_campaigns(user: User) -> bool:
+    return user.is_administrator or user.role in RUNS_CAMPAIGNS
+
+
+def can_record_responses(user: User) -> bool:
+    """Marketing records who answered a campaign, and so does the rep who ran the lecture; analysts read."""
+    return user.is_administrator or user.role != Role.ANALYST
 
 
 def can_edit(user: User, record: Any) -> bool:

@@ -37,10 +37,12 @@ from rapport.customers.models import Account, Contact, Lead, Tag
 from rapport.customers.validation import compose_full_name
 from rapport.dataops import demo_data as data
 from rapport.dataops.demo_history import Buyer, history_write
+from rapport.dataops.demo_marketing import campaign_story
 from rapport.dataops.demo_pipeline import PRICES, pipeline_story
 from rapport.dataops.demo_rows import BatchRows, insert_models
 from rapport.dataops.demo_sales import PAYERS, payment_story, sales_story, suspicious_story
 from rapport.dataops.models import DemoLoadPhase
+from rapport.marketing.models import Campaign
 from rapport.sales.models import Order, Product
 from rapport.service.cases import case_open
 from rapport.service.models import RESOLVE_WITHIN, Case, CasePriority
@@ -705,4 +707,11 @@ def load_demo(
             _story(ctx)
             DemoLoadPhase.objects.filter(pk=story.pk).update(finished=True, rows_done=1)
     _run_phase(ctx, "purchase_history", plan.accounts, _write_history, progress, on_batch)
+    campaigns, _ = DemoLoadPhase.objects.get_or_create(phase="campaigns")
+    if not campaigns.finished:
+        # After the orders: a campaign's return is read from what its responders bought.
+        with transaction.atomic():
+            marketer = User.objects.get(username="marketer")
+            campaign_story(marketer=marketer, manager=ctx.org.manager, today=ctx.anchor.date(), seed=plan.seed)
+            DemoLoadPhase.objects.filter(pk=campaigns.pk).update(finished=True, rows_done=Campaign.objects.count())
     return {row.phase: row.rows_done for row in DemoLoadPhase.objects.exclude(phase="plan")}

@@ -50,7 +50,7 @@ NAVIGATION = (
     NavItem("activities", _("Activities"), "web:activity_list"),
     NavItem("interactions", _("Timeline"), "web:interaction_list"),
     NavItem("sales", _("Sales"), "sales:board", section="work"),
-    NavItem("marketing", _("Marketing"), None, section="work"),
+    NavItem("marketing", _("Marketing"), "marketing:campaign_list", section="work"),
     NavItem("service", _("Service"), "service:screen_pop", section="work"),
     NavItem("loyalty", _("Loyalty"), None, section="work"),
     NavItem("analytics", _("Analytics"), "analytics:overview", section="insight"),

@@ -20,6 +20,7 @@ from rapport.customers.search import terms_for
 from rapport.customers.validation import compose_full_name
 from rapport.dataops.demo import DemoConflict, DemoPlan, load_demo
 from rapport.dataops.models import DemoLoadPhase
+from rapport.marketing.models import Campaign
 from rapport.sales.models import Opportunity, Order, OrderLine
 from rapport.service.models import Case
 
@@ -57,12 +58,20 @@ def _fingerprint() -> dict[str, list[Any]]:
         "cases": list(
             Case.objects.order_by("pk").values_list("account__name", "kind", "priority", "status", "created_at__date", "resolved_at__date")
         ),
+        "campaigns": list(Campaign.objects.order_by("pk").values_list("name", "starts_on", "parent__name", "budget")),
+        "responses": sorted(
+            Campaign.objects.values_list("name", "responses__kind", "responses__responded_on", "responses__contact__full_name"), key=str
+        ),
     }
 
 
 def _wipe() -> None:
+    from rapport.marketing.models import CampaignResponse
     from rapport.sales.models import Contract, Invoice, Order, OrderLine, OrderReturn, Payment, Quota, Quote
 
+    CampaignResponse.objects.all().delete()
+    Campaign.objects.filter(parent__isnull=False).delete()
+    Campaign.objects.all().delete()
     for model in (Case, OrderReturn, Payment, Invoice, OrderLine, Order, Contract, Quote, Opportunity, Quota):
         model.objects.all().delete()
     Interaction.objects.all().delete()
@@ -82,7 +91,7 @@ def loaded(db: Any) -> dict[str, int]:
 
 
 def test_the_load_creates_the_sizes_asked_for_and_a_user_per_role(loaded: dict[str, int]) -> None:
-    assert loaded == {"accounts": 40, "contacts": 300, "leads": 60, "story": 1, "purchase_history": 40}
+    assert loaded == {"accounts": 40, "contacts": 300, "leads": 60, "story": 1, "purchase_history": 40, "campaigns": 6}
     assert (Account.objects.count(), Contact.objects.count(), Lead.objects.count()) == (40, 301, 60)
     roles = dict(User.objects.values_list("username", "role"))
     assert roles == {
@@ -230,7 +239,7 @@ def test_an_interrupted_load_resumes_to_exactly_what_an_uninterrupted_one_writes
     assert not SearchTerm.objects.filter(record_type="contact").exclude(record_id__in=Contact.objects.values("pk")).exists()
     assert AuditEntry.objects.filter(record_type="customers.contact").count() == Contact.objects.count()
 
-    assert load_demo(PLAN) == {"accounts": 40, "contacts": 300, "leads": 60, "story": 1, "purchase_history": 40}
+    assert load_demo(PLAN) == {"accounts": 40, "contacts": 300, "leads": 60, "story": 1, "purchase_history": 40, "campaigns": 6}
     assert _fingerprint() == uninterrupted
 
 
