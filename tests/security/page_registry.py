@@ -30,6 +30,7 @@ from tests.security.registry import (
     _order_return,
     _quote,
     _quote_line,
+    _resolved_case,
     _skipped_mail,
 )
 
@@ -104,6 +105,7 @@ _PAGE_FACTORIES: dict[str, Callable[[Any, str], Model]] = {
     "analytics:anomaly_detail": _anomaly_flag,
     **{f"service:{page}": _case for page in ("case_detail", "case_edit", "case_resolve", "case_status")},
     "service:account_cases": _account,
+    "service:survey_record": _resolved_case,
     "marketing:person_campaigns": _contact,
 }
 PAGES: dict[str, Owned] = {name: Owned(factory) for name, factory in _PAGE_FACTORIES.items()}
@@ -165,7 +167,11 @@ PAGE_EXAMPLE_KWARGS: dict[str, list[dict[str, str]]] = {
 
 # Pages reached by a secret in the URL instead of a sign-in (calendar apps
 # cannot sign in; a password reset link is for someone who cannot): a guessed secret must be a 404.
-PAGE_SECRET_URLS: dict[str, str | tuple[str, ...]] = {"web:calendar_feed": "secret", "web:password_reset_confirm": ("uidb64", "token")}
+PAGE_SECRET_URLS: dict[str, str | tuple[str, ...]] = {
+    "web:calendar_feed": "secret",
+    "web:password_reset_confirm": ("uidb64", "token"),
+    "service:survey_answer": "token",
+}
 
 # Pages that are not behind the sign-in, or not reached by GET, and why.
 PAGE_EXCEPTIONS = {

@@ -275,6 +275,7 @@ OWNED: dict[str, Owned] = {
     "/api/v1/cases/{case_id}/resolve": Owned(_case),
     "/api/v1/cases/{case_id}/close": Owned(_resolved_case),
     "/api/v1/cases/{case_id}/reopen": Owned(_resolved_case),
+    "/api/v1/cases/{case_id}/satisfaction": Owned(_resolved_case),
     "/api/v1/orders/{order_id}/returns": Owned(_shipped_order),
     "/api/v1/returns/{return_id}": Owned(_order_return),
     "/api/v1/returns/{return_id}/refund": Owned(_order_return),

@@ -146,6 +146,7 @@ GOOD: dict[tuple[str, str], Callable[[User, Any], dict[str, Any]]] = {
     ("post", "/api/v1/cases/{case_id}/resolve"): lambda a, r: {"resolution": "Answered", "version": r.version},
     ("post", "/api/v1/cases/{case_id}/close"): lambda a, r: {"version": r.version},
     ("post", "/api/v1/cases/{case_id}/reopen"): lambda a, r: {"version": r.version},
+    ("post", "/api/v1/cases/{case_id}/satisfaction"): lambda a, r: {"score": 4, "comment": "Quick answer"},
     ("post", "/api/v1/contracts/{contract_id}/renew"): lambda a, r: {"version": r.version},
     ("post", "/api/v1/contracts/{contract_id}/terminate"): lambda a, r: {"ended_on": "2026-06-30", "version": r.version},
 }

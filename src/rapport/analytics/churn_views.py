@@ -59,6 +59,8 @@ def feature_labels() -> dict[str, str]:
         "care_calls": _("Care calls received"),
         "cases": _("Cases opened"),
         "complaints": _("Complaints"),
+        "csat_satisfied": _("Satisfied answers (4–5)"),
+        "csat_dissatisfied": _("Dissatisfied answers (1–2)"),
     }
     for channel in Channel:
         if channel.value not in CHANNELS:

@@ -70,6 +70,7 @@ class LeadImportOut(Schema):
     filename: str
     format: str
     source: str
+    campaign_id: int | None = Field(description="The campaign whose responses the leads become (cards left at the exhibition)")
     status: Literal["previewed", "queued", "running", "done", "failed"]
     total_rows: int
     processed_rows: int
@@ -92,6 +93,7 @@ def _out(found: LeadImport) -> dict[str, Any]:
         "filename": found.filename,
         "format": found.file_format,
         "source": found.source,
+        "campaign_id": found.campaign_id,
         "status": found.status,
         "total_rows": found.total_rows,
         "processed_rows": found.processed_rows,
@@ -126,6 +128,7 @@ def create_import(
     file: File[UploadedFile],  # type: ignore[type-arg]
     format: Form[Literal["auto", "csv", "vcard"]] = "auto",  # type: ignore[type-arg]
     source: Form[str] = "",  # type: ignore[type-arg]
+    campaign_id: Form[str] = "",  # type: ignore[type-arg]
     dry_run: Form[bool] = False,  # type: ignore[type-arg]
 ) -> Status[Any]:
     user = actor_of(request)
@@ -133,7 +136,7 @@ def create_import(
         raise ValidationFailed.for_field("file", f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB: split it.")
     content = file.read(MAX_BYTES + 1)
     found = lead_import.lead_import_preview(
-        actor=user, filename=file.name or "", content=content, file_format=format, source=source, via="api"
+        actor=user, filename=file.name or "", content=content, file_format=format, source=source, campaign_id=campaign_id, via="api"
     )
     if not dry_run:
         found = lead_import.lead_import_confirm(actor=user, lead_import=found, via="api")

@@ -6,7 +6,8 @@ catalogue has, so the basket analysis finds them: a laptop goes with its dock, t
 and an office licence; a monitor with a dock; the support plan with installation. A laptop bought two
 years ago wants its replacement battery (story 4). So the churn model has complaints to learn from,
 some customers whose buying slowed phoned in a complaint (story 5), which the call centre took as a case; other
-customers raised questions and problems, most answered in time, some late.
+customers raised questions and problems, most answered in time, some late. About half of those answered gave a
+satisfaction score, lower after a complaint or a late answer.
 
 The orders are written in bulk, a batch of customers at a time (a demo phase, resumable like the
 others): the sales services would price each line one by one, which the demo's size does not need.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,7 +28,7 @@ from rapport.customers.models import Channel, Direction, Interaction
 from rapport.sales.catalog_models import Product
 from rapport.sales.order_models import Order, OrderChannel, OrderLine, OrderStatus
 from rapport.sales.pricing import LineAmounts, document_totals, line_amounts
-from rapport.service.models import RESOLVE_WITHIN, Case, CaseKind, CasePriority, CaseStatus
+from rapport.service.models import RESOLVE_WITHIN, Case, CaseKind, CasePriority, CaseStatus, SatisfactionSurvey
 
 YEARS = 3
 MAX_ORDERS = 40
@@ -207,7 +209,33 @@ def history_write(
     for case, (_, opened) in zip(made, cases, strict=True):
         case.number, case.created_at = f"CS-{case.pk:06d}", opened  # bulk_create stamps now on created_at
     Case.objects.bulk_update(made, ["number", "created_at"], batch_size=500)
+    SatisfactionSurvey.objects.bulk_create(_surveys(rng, made, now=timezone.now()), batch_size=500)
     return len(orders)
+
+
+def _surveys(rng: random.Random, cases: Sequence[Case], *, now: dt.datetime) -> list[SatisfactionSurvey]:
+    """About half the customers whose case was answered gave a score: lower for complaints and for late answers."""
+    answered = []
+    for case in cases:
+        if case.resolved_at is None or rng.random() > 0.5:
+            continue
+        late = case.resolved_at > case.due_at
+        weights = [1, 2, 3, 5, 5] if not late else [3, 4, 3, 2, 1]
+        if case.kind == CaseKind.COMPLAINT:
+            weights = [w + bump for w, bump in zip(weights, (2, 2, 1, 0, 0), strict=True)]
+        score = rng.choices(range(1, 6), weights=weights)[0]
+        at = min(case.resolved_at + dt.timedelta(hours=rng.randint(2, 72)), now)
+        answered.append(
+            SatisfactionSurvey(
+                case=case,
+                account_id=case.account_id,
+                token=secrets.token_urlsafe(32),
+                score=score,
+                answered_at=at,
+                answered_via="phone",
+            )
+        )
+    return answered
 
 
 def _case(

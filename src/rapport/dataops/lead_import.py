@@ -32,6 +32,7 @@ from django.utils.text import get_valid_filename
 from django.utils.translation import gettext, ngettext
 
 from rapport.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rapport.common.ninja import is_id
 from rapport.core import policies
 from rapport.core.models import User
 from rapport.customers import services as customer_services
@@ -40,6 +41,9 @@ from rapport.customers.lead_files import FORMATS, MAX_BYTES, LeadFileError, Pars
 from rapport.customers.models import ContactPoint, ContactPointKind, CustomFieldDefinition, Lead
 from rapport.customers.validation import Errors, clean_contact_points, clean_text
 from rapport.dataops.models import LeadImport, LeadImportOutcome, LeadImportRow, LeadImportStatus
+from rapport.marketing.campaigns import campaign_list_for_user
+from rapport.marketing.models import Campaign
+from rapport.marketing.responses import response_for_imported_lead
 from rapport.sales.assignment import active_rules, lead_route, rule_for
 
 MAX_ERRORS = 500
@@ -169,14 +173,37 @@ def _check_upload(filename: str, content: bytes, file_format: str | None) -> str
     return file_format
 
 
+def _campaign(actor: User, campaign_id: Any, errors: Errors) -> Campaign | None:
+    if campaign_id in (None, ""):
+        return None
+    found = campaign_list_for_user(user=actor).filter(pk=int(str(campaign_id))).first() if is_id(campaign_id) else None
+    if found is None:
+        errors.add("campaign_id", f"No such campaign: {campaign_id}.")
+    return found
+
+
 def lead_import_preview(
-    *, actor: User, filename: str, content: bytes, file_format: str | None = None, source: str = "", via: str = "web"
+    *,
+    actor: User,
+    filename: str,
+    content: bytes,
+    file_format: str | None = None,
+    source: str = "",
+    campaign_id: int | str | None = None,
+    via: str = "web",
 ) -> LeadImport:
-    """Read and check the file without creating any lead; the import waits for ``lead_import_confirm``."""
+    """Read and check the file without creating any lead; the import waits for ``lead_import_confirm``.
+
+    With a campaign, each lead created is recorded as a card left at it, and the campaign's name is the source
+    of every lead the file and ``source`` give none.
+    """
     _require_importer(actor)
     errors = Errors()
     source = clean_text(source, field="source", max_length=80, errors=errors)
+    campaign = _campaign(actor, campaign_id, errors)
     errors.raise_if_any()
+    if campaign is not None and not source:
+        source = campaign.name[:80]
     chosen = _check_upload(filename, content, file_format)
     parsed = _read(content, chosen)
     if not parsed.rows:
@@ -214,6 +241,7 @@ def lead_import_preview(
         filename=sanitised_filename(filename),
         file_format=chosen,
         source=source,
+        campaign=campaign,
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
         total_rows=len(parsed.rows),
@@ -276,6 +304,9 @@ def _import_row(lead_import: LeadImport, actor: User, row: ParsedRow, rules: lis
                 errors = _errors_of(row, exc) if isinstance(exc, ValidationFailed) else [("", exc.message)]
             else:
                 fired = lead_route(lead=lead, rules=rules, via="import", follow_up=False)
+                if lead_import.campaign is not None:
+                    day = timezone.localdate(lead_import.created_at)
+                    response_for_imported_lead(actor=actor, campaign=lead_import.campaign, lead=lead, day=day)
                 hours = fired.follow_up_hours if fired is not None and fired.create_follow_up else None
                 _record(lead_import, row.number, LeadImportOutcome.CREATED, lead=lead, owner_id=lead.owner_id, follow_up_hours=hours)
                 return

@@ -51,6 +51,10 @@ class LeadImport(TimeStampedModel):
     filename = models.CharField(_("file"), max_length=200)
     file_format = models.CharField(_("format"), max_length=10)
     source = models.CharField(_("source"), max_length=80, blank=True)
+    # The campaign the file's people answered (the exhibition's cards): each lead becomes one of its responses.
+    campaign = models.ForeignKey(
+        "marketing.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("campaign")
+    )
     content = models.BinaryField(default=b"", editable=False)
     sha256 = models.CharField(max_length=64)
     status = models.CharField(_("status"), max_length=10, choices=LeadImportStatus.choices, default=LeadImportStatus.PREVIEWED)

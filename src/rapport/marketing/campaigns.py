@@ -79,7 +79,7 @@ def costs_of(campaign: Campaign) -> list[CampaignCost]:
 class CampaignFilter:
     """The campaign list's filters, as the page and the API take them."""
 
-    status: str = "current"  # current (planned and running), one status, or all
+    status: str = "all"  # all, current (planned and running), or one status
     kind: str = ""
     year: int | None = None
     q: str = ""

@@ -159,10 +159,14 @@ def response_record(
 
 
 def response_for_imported_lead(*, actor: User, campaign: Campaign, lead: Lead, day: dt.date) -> CampaignResponse:
-    """The card a lead import brought back from the campaign, recorded once however often the row is retried."""
-    response, _created = CampaignResponse.objects.get_or_create(
+    """The card a lead import brought back from the campaign, on the lead's timeline; recorded once however often the
+    row is retried (the import's row and this commit together)."""
+    response, created = CampaignResponse.objects.get_or_create(
         campaign=campaign, kind=ResponseKind.CARD, lead=lead, defaults={"responded_on": day, "recorded_by": actor}
     )
+    if created:
+        audit_record(actor=actor, action=AuditAction.CREATE, record=response, changes=diff({}, _snapshot(response)), via="import")
+        _on_timeline(actor, campaign, response, via="import")
     return response
 
 

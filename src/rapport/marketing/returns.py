@@ -172,3 +172,68 @@ def returns_of_campaigns(campaigns: Iterable[Campaign], *, today: dt.date | None
 
 def return_of_campaign(campaign: Campaign, *, today: dt.date | None = None) -> CampaignReturn:
     return returns_of_campaigns([campaign], today=today)[campaign.pk]
+
+
+@dataclass
+class PeriodFigures:
+    """Marketing's money and answers in a period: what was paid, who answered, and the period's campaigns' returns."""
+
+    currency: str
+    spend: Decimal
+    responses: int
+    responses_by_month: dict[str, int]
+    campaigns: list[tuple[Campaign, CampaignReturn]]  # main campaigns that started in the period, the latest first
+    missing_rates: set[str]
+
+    @property
+    def cost(self) -> Decimal:
+        return sum((found.cost for _c, found in self.campaigns), Decimal(0))
+
+    @property
+    def revenue(self) -> Decimal:
+        return sum((found.revenue for _c, found in self.campaigns), Decimal(0))
+
+    @property
+    def roi(self) -> Decimal | None:
+        cost = self.cost
+        return ((self.revenue - cost) / cost).quantize(Decimal("0.0001")) if cost else None
+
+
+PERIOD_CAMPAIGNS = 50
+
+
+def figures_for_period(*, start: dt.date, end: dt.date, today: dt.date | None = None) -> PeriodFigures:
+    """Costs paid and responses received from ``start`` up to (not including) ``end``, and the returns of the main
+    campaigns that started then (at most ``PERIOD_CAMPAIGNS``, the latest): the marketing dashboard's campaign figures."""
+    converter = Converter()
+    spend, missing = Decimal(0), set()
+    for currency, spent_on, amount in (
+        CampaignCost.objects.filter(spent_on__gte=start, spent_on__lt=end)
+        .order_by()
+        .values_list("currency", "spent_on")
+        .annotate(amount=Sum("amount"))
+    ):
+        try:
+            spend += converter(amount, currency, spent_on)
+        except ValidationFailed:
+            missing.add(f"{currency} {spent_on.isoformat()}")
+    answered = CampaignResponse.objects.filter(responded_on__gte=start, responded_on__lt=end).order_by()
+    by_month: dict[str, int] = defaultdict(int)
+    for day, n in answered.values_list("responded_on").annotate(n=Count("id")):
+        by_month[f"{day:%Y-%m}"] += n
+    mains = list(
+        Campaign.objects.filter(parent__isnull=True, starts_on__gte=start, starts_on__lt=end).order_by("-starts_on", "-id")[
+            :PERIOD_CAMPAIGNS
+        ]
+    )
+    found = returns_of_campaigns(mains, today=today)
+    for totals in found.values():
+        missing |= totals.missing_rates
+    return PeriodFigures(
+        currency=converter.base,
+        spend=spend,
+        responses=sum(by_month.values()),
+        responses_by_month=dict(by_month),
+        campaigns=[(c, found[c.pk]) for c in mains],
+        missing_rates=missing,
+    )

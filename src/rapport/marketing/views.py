@@ -195,6 +195,7 @@ def campaign_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None 
         "page": page,
         "may_run": policies.can_run_campaigns(user),
         "may_respond": policies.can_record_responses(user),
+        "may_import": policies.can_create(user, "lead"),
         "cost_form": forms.get("cost") or CostForm(initial={"currency": record.currency}),
         "response_form": forms.get("response") or ResponseForm(),
         "audit": describe(audit_log_for(record, limit=20), Campaign),

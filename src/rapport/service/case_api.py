@@ -13,10 +13,11 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field
 
+from rapport.common.errors import NotFound
 from rapport.common.ninja import Id, OptionalId, expected_version
 from rapport.common.pagination import keyset_page
 from rapport.core.selectors import actor_of
-from rapport.service import cases
+from rapport.service import cases, surveys
 from rapport.service.models import Case
 
 router = Router(tags=["service: cases"])
@@ -147,7 +148,9 @@ def update_case(request: HttpRequest, case_id: Id, payload: CasePatch) -> Any:
 def resolve_case(request: HttpRequest, case_id: Id, payload: ResolveIn) -> Any:
     user, case = _visible(request, case_id)
     version = expected_version(request, payload.version)
-    return cases.case_resolve(actor=user, case=case, resolution=payload.resolution, expected_version=version, via="api")
+    return cases.case_resolve(
+        actor=user, case=case, resolution=payload.resolution, expected_version=version, via="api", base_url=request.build_absolute_uri("/")
+    )
 
 
 @router.post("/cases/{case_id}/close", response=CaseOut, summary="Close a resolved case (409 otherwise)")
@@ -160,3 +163,37 @@ def close_case(request: HttpRequest, case_id: Id, payload: VersionIn) -> Any:
 def reopen_case(request: HttpRequest, case_id: Id, payload: VersionIn) -> Any:
     user, case = _visible(request, case_id)
     return cases.case_reopen(actor=user, case=case, expected_version=expected_version(request, payload.version), via="api")
+
+
+class SatisfactionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    score: int = Field(ge=1, le=5, description="1 (not at all satisfied) to 5 (very satisfied)")
+    comment: str = Field("", max_length=2000)
+
+
+class SatisfactionOut(Schema):
+    case_id: int
+    sent_to: str = Field(description="The address the survey was emailed to; empty when the contact has none")
+    sent_at: datetime | None
+    score: int | None = Field(description="1 to 5; null until answered")
+    comment: str
+    answered_at: datetime | None
+    answered_via: str = Field(description="email (the customer's link) or phone (recorded by an agent)")
+
+
+@router.get("/cases/{case_id}/satisfaction", response=SatisfactionOut, summary="The case's satisfaction survey (404 before it is resolved)")
+def get_satisfaction(request: HttpRequest, case_id: Id) -> Any:
+    found = surveys.survey_of_case(_visible(request, case_id)[1])
+    if found is None:
+        raise NotFound("This case has no satisfaction survey yet.")
+    return found
+
+
+@router.post(
+    "/cases/{case_id}/satisfaction",
+    response=SatisfactionOut,
+    summary="Record the satisfaction score the customer gave (on the phone) for a resolved case; once (409 after)",
+)
+def record_satisfaction(request: HttpRequest, case_id: Id, payload: SatisfactionIn) -> Any:
+    user, case = _visible(request, case_id)
+    return surveys.survey_record(actor=user, case=case, data=payload.model_dump(), via="api")

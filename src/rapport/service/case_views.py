@@ -26,9 +26,10 @@ from rapport.core.models import User
 from rapport.customers.selectors import visible_contact
 from rapport.sales.views.common import PageMessages, RecordForm, account_or_404, record_list, run_small_form
 from rapport.service import cases
-from rapport.service.forms import CaseForm, CaseStatusForm, ResolveForm
+from rapport.service.forms import CaseForm, CaseStatusForm, ResolveForm, SurveyAnswerForm
 from rapport.service.messages import say, translated
 from rapport.service.models import Case, CaseKind, CasePriority, CaseStatus
+from rapport.service.surveys import SCORES, survey_of_case
 
 STALE = gettext_lazy("Someone else changed this case while you were looking at it. Open it again to see their change.")
 SPEAK = PageMessages(stale=STALE, say=say, translated=translated)
@@ -51,7 +52,7 @@ FORM_PAGE = RecordForm(
 )
 
 
-def _visible(request: HttpRequest, pk: int) -> tuple[User, Case]:
+def case_or_404(request: HttpRequest, pk: int) -> tuple[User, Case]:
     user = core_selectors.actor_of(request)
     try:
         return user, cases.case_get_for_user(user=user, case_id=pk)
@@ -127,7 +128,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user, record = _visible(request, pk)
+    user, record = case_or_404(request, pk)
     form = CaseForm(request.POST or None, actor=user, record=record)
     if request.method == "POST" and form.is_valid():
         try:
@@ -146,8 +147,9 @@ def case_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def case_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None = None, status: int = 422) -> HttpResponse:
-    user, record = _visible(request, pk)
+    user, record = case_or_404(request, pk)
     forms = forms or {}
+    survey = survey_of_case(record)
     context = {
         "nav_active": "service",
         "record": record,
@@ -156,6 +158,10 @@ def case_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None = No
         "resolve_form": forms.get("resolve") or ResolveForm(initial={"version": record.version}),
         "status_form": forms.get("status"),
         "audit": describe(audit_log_for(record, limit=20), Case),
+        "survey": survey,
+        "stars": "★" * survey.score + "☆" * (5 - survey.score) if survey is not None and survey.score else "",
+        "scores": SCORES,
+        "survey_form": forms.get("survey") or SurveyAnswerForm(),
     }
     return render(request, "service/case_detail.html", context, status=status if forms else 200)
 
@@ -176,11 +182,17 @@ def _act(request: HttpRequest, pk: int, name: str, form: Any, action: Callable[[
 @login_required
 @require_POST
 def case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    user, record = _visible(request, pk)
+    user, record = case_or_404(request, pk)
     form = ResolveForm(request.POST)
 
     def resolve(data: dict[str, Any]) -> Case:
-        return cases.case_resolve(actor=user, case=record, resolution=data["resolution"], expected_version=data.get("version"))
+        return cases.case_resolve(
+            actor=user,
+            case=record,
+            resolution=data["resolution"],
+            expected_version=data.get("version"),
+            base_url=request.build_absolute_uri("/"),
+        )
 
     return _act(request, pk, "resolve", form, resolve, _("Case resolved; the answer is on the customer's timeline."))
 
@@ -188,7 +200,7 @@ def case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_status(request: HttpRequest, pk: int) -> HttpResponse:
-    user, record = _visible(request, pk)
+    user, record = case_or_404(request, pk)
     form = CaseStatusForm(request.POST)
 
     def change(data: dict[str, Any]) -> Case:

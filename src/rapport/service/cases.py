@@ -30,6 +30,7 @@ from rapport.customers.validation import Errors, clean_text
 from rapport.sales.catalog_models import Product
 from rapport.sales.services import require_writer
 from rapport.service.models import OPEN_STATUSES, RESOLVE_WITHIN, Case, CaseKind, CasePriority, CaseStatus
+from rapport.service.surveys import survey_for_resolved_case
 
 EDITABLE = frozenset({"subject", "description", "kind", "priority", "contact_id", "product_id", "shared_with_team", "status"})
 CREATE_FIELDS = (EDITABLE - {"status"}) | {"account_id", "channel"}
@@ -220,7 +221,7 @@ def may_change(user: User, case: Case) -> bool:
     return user.is_administrator or user.role not in policies.READ_ONLY
 
 
-def _require_editor(actor: User, case: Case) -> None:
+def require_case_editor(actor: User, case: Case) -> None:
     require_writer(actor)
     if not may_change(actor, case):
         raise NotFound("No such case.")
@@ -253,7 +254,7 @@ def case_update(*, actor: User, case: Case, data: Mapping[str, Any], expected_ve
 
     A new priority moves the due time: the agreement counts from when the case was opened.
     """
-    _require_editor(actor, case)
+    require_case_editor(actor, case)
     values = _clean(actor, data, allowed=EDITABLE, current=case)
     if "priority" in values and values["priority"] != case.priority:
         values["due_at"] = _due(values["priority"], case.created_at)
@@ -264,9 +265,12 @@ def case_update(*, actor: User, case: Case, data: Mapping[str, Any], expected_ve
     return case
 
 
-def case_resolve(*, actor: User, case: Case, resolution: str, expected_version: int | None = None, via: str = "web") -> Case:
-    """Record the answer and mark the case resolved; the account's timeline says so."""
-    _require_editor(actor, case)
+def case_resolve(
+    *, actor: User, case: Case, resolution: str, expected_version: int | None = None, via: str = "web", base_url: str = ""
+) -> Case:
+    """Record the answer and mark the case resolved; the account's timeline says so, and whoever raised it is asked
+    how satisfied they are (``surveys``; ``base_url`` starts the survey link when RAPPORT_BASE_URL is not set)."""
+    require_case_editor(actor, case)
     if not case.is_open:
         raise Conflict("This case is resolved already.")
     errors = Errors()
@@ -286,12 +290,13 @@ def case_resolve(*, actor: User, case: Case, resolution: str, expected_version: 
             body=answer,
             concerns=f"service.case:{case.pk}",
         )
+        survey_for_resolved_case(case=case, base_url=base_url)
     return case
 
 
 def case_close(*, actor: User, case: Case, expected_version: int | None = None, via: str = "web") -> Case:
     """Close a resolved case (the customer agreed, or did not answer)."""
-    _require_editor(actor, case)
+    require_case_editor(actor, case)
     if case.status != CaseStatus.RESOLVED:
         raise Conflict("Only a resolved case is closed; resolve it first." if case.is_open else "This case is closed already.")
     before = _snapshot(case)
@@ -303,7 +308,7 @@ def case_close(*, actor: User, case: Case, expected_version: int | None = None, 
 
 def case_reopen(*, actor: User, case: Case, expected_version: int | None = None, via: str = "web") -> Case:
     """Open a resolved or closed case again (the answer did not hold): it is due again from now."""
-    _require_editor(actor, case)
+    require_case_editor(actor, case)
     if case.is_open:
         raise Conflict("This case is open already.")
     now = timezone.now()

@@ -14,6 +14,7 @@ from rapport.customers.selectors import contact_list_for_user, visible_account
 from rapport.sales.catalog_models import Product
 from rapport.sales.forms import ServiceErrorsMixin
 from rapport.service.models import Case, CaseKind, CasePriority
+from rapport.service.surveys import SCORES
 
 
 class CallLogForm(ServiceErrorsMixin, forms.Form):
@@ -114,3 +115,18 @@ class CaseStatusForm(ServiceErrorsMixin, forms.Form):
 
     action = forms.ChoiceField(choices=(("open", "open"), ("waiting", "waiting"), ("close", "close"), ("reopen", "reopen")))
     version = forms.IntegerField(required=False, widget=forms.HiddenInput())
+
+
+class SurveyAnswerForm(ServiceErrorsMixin, forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you?"),
+        coerce=int,
+        choices=[(n, str(n)) for n in SCORES],
+        widget=forms.RadioSelect(attrs={"class": "score-choice"}),
+    )
+    comment = forms.CharField(
+        label=_("Anything you would like to tell us?"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"class": "input", "rows": 3}),
+    )

@@ -23,6 +23,9 @@ FIXED = (
     gettext_noop("This case is closed already."),
     gettext_noop("This case is open already."),
     gettext_noop("No such case."),
+    gettext_noop("Choose a score from 1 to 5."),
+    gettext_noop("This survey is answered already."),
+    gettext_noop("Ask for satisfaction once the case is resolved."),
 )
 
 PATTERNS: tuple[Pattern, ...] = (

@@ -13,7 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rapport.common.models import VersionedModel
+from rapport.common.models import TimeStampedModel, VersionedModel
 
 
 class CaseKind(models.TextChoices):
@@ -97,3 +97,49 @@ class Case(VersionedModel):
     def is_overdue(self, now: dt.datetime | None = None) -> bool:
         """Past its due time and still open: the SLA is breached."""
         return self.is_open and self.due_at < (now or timezone.now())
+
+
+class SatisfactionSurvey(TimeStampedModel):
+    """How satisfied the customer was with a case's answer (CSAT, 1 to 5), asked once the case is resolved.
+
+    The question goes by email to whoever raised the case, as a link with a secret token (the customer does not
+    sign in); an agent may also record the score the customer gave on the phone. One survey per case, answered once.
+    """
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="survey", verbose_name=_("case"))
+    account = models.ForeignKey("customers.Account", on_delete=models.CASCADE, related_name="+", verbose_name=_("account"))
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("contact")
+    )
+    token = models.CharField(max_length=64, unique=True)
+    sent_to = models.CharField(_("sent to"), max_length=254, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_via = models.CharField(_("answered by"), max_length=12, blank=True, help_text=_("email link, phone..."))
+    recorded_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("recorded by")
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        indexes = [
+            models.Index(fields=["answered_at"], name="survey_answered_idx"),
+            models.Index(fields=["account", "answered_at"], name="survey_account_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5), name="survey_score_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.score or '-'}"
+
+    @property
+    def satisfied(self) -> bool | None:
+        """4 or 5 counts as satisfied (the usual CSAT share); None while unanswered."""
+        return None if self.score is None else self.score >= 4

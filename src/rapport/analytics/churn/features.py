@@ -43,6 +43,8 @@ FEATURES: tuple[str, ...] = (
     "care_calls",
     "cases",
     "complaints",
+    "csat_satisfied",
+    "csat_dissatisfied",
 )
 
 
@@ -57,6 +59,7 @@ class ChurnSources:
     # (account_id, day): care calls completed for the account (the loop's own outcome).
     care_calls: ibis.Table | None = None
     cases: ibis.Table | None = None
+    surveys: ibis.Table | None = None
 
     @classmethod
     def of(cls, warehouse: Warehouse, *, care_calls: ibis.Table | None = None) -> ChurnSources:
@@ -72,6 +75,7 @@ class ChurnSources:
             returns=optional("fact_return"),
             care_calls=care_calls,
             cases=optional("fact_case"),
+            surveys=optional("fact_survey"),
         )
 
 
@@ -116,6 +120,7 @@ def churn_features(sources: ChurnSources, *, cutoff: date, window_days: int) -> 
         _payments(sources.invoices, cutoff=cutoff),
         _care_calls(sources.care_calls, cutoff=cutoff),
         _cases(sources.cases, cutoff=cutoff, since=prev_start),
+        _satisfaction(sources.surveys, cutoff=cutoff, since=prev_start),
     ]
     result = per
     for extra, columns in extras:
@@ -179,6 +184,18 @@ def _cases(cases: ibis.Table | None, *, cutoff: date, since: date) -> tuple[ibis
         return None, columns
     recent = cases.filter(cases.account_id.notnull(), cases.day <= cutoff, cases.day > since)
     return recent.group_by("account_id").agg(cases=recent.count(), complaints=_count_if(recent.kind == "complaint")), columns
+
+
+def _satisfaction(surveys: ibis.Table | None, *, cutoff: date, since: date) -> tuple[ibis.Table | None, list[str]]:
+    """Satisfaction answers in the last two windows: satisfied (4 or 5) and dissatisfied (1 or 2), as counts, since
+    most customers never answer a survey and a mean would have to invent a score for them."""
+    columns = ["csat_satisfied", "csat_dissatisfied"]
+    if surveys is None:
+        return None, columns
+    recent = surveys.filter(surveys.account_id.notnull(), surveys.day <= cutoff, surveys.day > since)
+    return recent.group_by("account_id").agg(
+        csat_satisfied=_count_if(recent.score >= 4), csat_dissatisfied=_count_if(recent.score <= 2)
+    ), columns
 
 
 def churn_labels(order_lines: ibis.Table, *, cutoff: date, window_days: int) -> ibis.Table:

@@ -1,6 +1,7 @@
-"""The marketing dashboard, live: how many contacts marketing may reach on each channel (consent), and
-the leads coming in, by source and by month. Campaigns, budgets, responses and ROI arrive with the
-marketing app."""
+"""The marketing dashboard, live: how many contacts marketing may reach on each channel (consent), the leads
+coming in, by source and by month, and the campaigns: what was spent, who answered, and which of the
+period's campaigns paid for themselves (``marketing.returns``). Campaigns are the company's, not a rep's:
+their figures are the whole company's on every user's dashboard."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from rapport.core import policies
 from rapport.core.models import User
 from rapport.customers.models import LeadStatus
 from rapport.customers.selectors import contact_figures_for_user, lead_figures_for_user
+from rapport.marketing.returns import figures_for_period
 from rapport.sales.forecast import Converter
 
 TOP_SOURCES = 10
+TOP_CAMPAIGNS = 10
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -45,6 +48,8 @@ def marketing_dashboard(*, user: User, period: Period) -> Dashboard:
         (timezone.localtime(month) if isinstance(month, dt.datetime) else month).strftime("%Y-%m"): n
         for month, n in leads.annotate(month=TruncMonth("created_at")).values_list("month").annotate(n=Count("id"))
     }
+    campaigns = figures_for_period(start=period.start, end=period.end, today=period.today)
+    roi = campaigns.roi
     new_leads = sum(n for _s, n in by_source)
     converted = leads.filter(status=LeadStatus.CONVERTED).count()
     total = consent["contacts"]
@@ -69,8 +74,18 @@ def marketing_dashboard(*, user: User, period: Period) -> Dashboard:
             "percent",
             _("%(n)d of the period's leads became customers") % {"n": converted},
         ),
+        Tile("campaign_spend", _("Campaign spend"), float(campaigns.spend), "money", _("Costs paid in the period")),
+        Tile("campaign_responses", _("Campaign responses"), campaigns.responses, "", _("Cards, registrations, replies...")),
+        Tile(
+            "campaign_return",
+            _("Return on campaigns"),
+            None if roi is None else round(float(roi) * 100, 1),
+            "percent",
+            _("Revenue from responders against cost, for the %(n)d campaigns started in the period") % {"n": len(campaigns.campaigns)},
+        ),
     ]
-    top = by_source[:TOP_SOURCES]
+    top_sources = by_source[:TOP_SOURCES]
+    top = sorted(campaigns.campaigns, key=lambda pair: (-pair[1].cost, pair[0].starts_on))[:TOP_CAMPAIGNS]
     keys = [f"{m:%Y-%m}" for m in period.months()]
     board.charts = [
         Chart(
@@ -85,12 +100,33 @@ def marketing_dashboard(*, user: User, period: Period) -> Dashboard:
             "leads_by_source",
             _("New leads by source"),
             "hbar",
-            [source or str(_("(no source)")) for source, _n in top],
-            [{"name": _("Leads"), "data": [n for _s, n in top]}],
+            [source or str(_("(no source)")) for source, _n in top_sources],
+            [{"name": _("Leads"), "data": [n for _s, n in top_sources]}],
         ),
         Chart("leads_by_month", _("New leads by month"), "line", keys, [{"name": _("Leads"), "data": [by_month.get(k, 0) for k in keys]}]),
+        Chart(
+            "campaign_returns",
+            _("Campaigns: cost and revenue from responders"),
+            "bar",
+            [campaign.name for campaign, _f in top],
+            [
+                {"name": _("Cost"), "data": [float(found.cost) for _c, found in top]},
+                {"name": _("Revenue from responders"), "data": [float(found.revenue) for _c, found in top]},
+            ],
+            "money",
+            note=_("The period's campaigns that cost the most; a campaign's parts count in it."),
+        ),
+        Chart(
+            "responses_by_month",
+            _("Campaign responses by month"),
+            "line",
+            keys,
+            [{"name": _("Responses"), "data": [campaigns.responses_by_month.get(k, 0) for k in keys]}],
+        ),
     ]
-    board.pending = [
-        _("Campaigns with their budgets, responses and return on investment arrive with the marketing app."),
-    ]
+    if campaigns.missing_rates:
+        board.pending = [
+            _("Some campaign amounts are left out for want of an exchange rate: %(rates)s.")
+            % {"rates": ", ".join(sorted(campaigns.missing_rates))}
+        ]
     return board

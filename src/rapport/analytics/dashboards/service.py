@@ -18,7 +18,7 @@ from rapport.core.models import User
 from rapport.customers.models import ActivityStatus, Channel, Direction
 from rapport.customers.selectors import interaction_figures_for_user
 from rapport.sales.forecast import Converter
-from rapport.service.models import OPEN_STATUSES, Case, CaseKind
+from rapport.service.models import OPEN_STATUSES, Case, CaseKind, SatisfactionSurvey
 
 
 def period_bounds(period: Period) -> tuple[dt.datetime, dt.datetime]:
@@ -58,6 +58,11 @@ def service_dashboard(*, user: User, period: Period) -> Dashboard:
         in_time=Count("id", filter=Q(resolved_at__gte=start, resolved_at__lt=end, resolved_at__lte=F("due_at"))),
         past_due=Count("id", filter=Q(status__in=OPEN_STATUSES, due_at__lt=timezone.now())),
     )
+    csat = policies.restrict_figures(SatisfactionSurvey.objects.order_by(), user, prefix="account__").aggregate(
+        asked=Count("id", filter=Q(sent_at__gte=start, sent_at__lt=end)),
+        answered=Count("id", filter=Q(answered_at__gte=start, answered_at__lt=end)),
+        satisfied=Count("id", filter=Q(answered_at__gte=start, answered_at__lt=end, score__gte=4)),
+    )
     run = ChurnModelRun.objects.order_by("-created_at", "-id").first() if whole else None
     inbound = sum(n for (_c, d), n in by_channel.items() if d == Direction.INBOUND)
     outbound = sum(n for (_c, d), n in by_channel.items() if d == Direction.OUTBOUND)
@@ -73,6 +78,13 @@ def service_dashboard(*, user: User, period: Period) -> Dashboard:
             _("%(n)d cases resolved in the period") % {"n": resolved},
         ),
         Tile("past_due", _("Past due now"), case_figures["past_due"], "", _("Open cases past the time promised")),
+        Tile(
+            "csat",
+            _("Satisfaction (CSAT)"),
+            round(csat["satisfied"] * 100 / csat["answered"], 1) if csat["answered"] else None,
+            "percent",
+            _("Answers of 4 or 5 out of 5; %(n)d answers, %(asked)d asked by email") % {"n": csat["answered"], "asked": csat["asked"]},
+        ),
         Tile("inbound", _("Inbound contacts"), inbound, "", _("Calls, emails, visits... from customers")),
         Tile("outbound", _("Outbound contacts"), outbound, "", _("Reaching out to customers")),
         Tile("care_planned", _("Care calls planned"), care["planned"], "", _("For valuable customers at churn risk")),
@@ -109,5 +121,4 @@ def service_dashboard(*, user: User, period: Period) -> Dashboard:
             [{"name": str(d.label), "data": [by_month.get((k, d.value), 0) for k in keys]} for d in Direction],
         ),
     ]
-    board.pending = [_("Satisfaction scores arrive with the surveys after a case is resolved.")]
     return board

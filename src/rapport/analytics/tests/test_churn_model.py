@@ -130,7 +130,20 @@ def _sources(extra_after: bool) -> ChurnSources:
             }
         )
     )
-    return ChurnSources(order_lines=order_lines, interactions=interactions, invoices=invoices, cases=cases)
+    # Satisfaction answers: account 1 was pleased once and unhappy once before the cutoff; the answer after it is not read.
+    answers = [(1, 5, date(2025, 3, 1)), (1, 2, date(2025, 3, 20)), (2, 3, date(2025, 3, 5))]
+    if extra_after:
+        answers.append((2, 1, CUTOFF + timedelta(days=3)))
+    surveys = ibis.memtable(
+        pa.table(
+            {
+                "account_id": [r[0] for r in answers],
+                "score": pa.array([r[1] for r in answers], pa.int8()),
+                "day": pa.array([r[2] for r in answers], pa.date32()),
+            }
+        )
+    )
+    return ChurnSources(order_lines=order_lines, interactions=interactions, invoices=invoices, cases=cases, surveys=surveys)
 
 
 def _rows(expression: ibis.Table) -> list[dict[str, Any]]:
@@ -151,6 +164,7 @@ def test_features_only_read_facts_up_to_the_cutoff() -> None:
     assert (two["interactions_email"], two["payment_delay_max"], two["invoices_overdue"]) == (1, 90, 1)
     assert two["care_calls"] == 0 and two["returns"] == 0
     assert (one["cases"], one["complaints"], two["cases"], two["complaints"]) == (2, 1, 0, 0)
+    assert (one["csat_satisfied"], one["csat_dissatisfied"], two["csat_satisfied"], two["csat_dissatisfied"]) == (1, 1, 0, 0)
 
 
 def test_labels_look_only_at_the_window_after_the_cutoff() -> None:

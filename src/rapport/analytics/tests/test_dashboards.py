@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from rapport.analytics.dashboards import Period
 from rapport.analytics.dashboards.registry import BOARDS, dashboard_for_user
@@ -214,7 +215,7 @@ def test_service_dashboard_counts_the_timeline_and_the_care_calls(users: dict[st
     channels = _chart(board, "by_channel")
     assert channels.categories == ["Phone", "Email", "Chat"]
     assert [s["data"] for s in channels.series] == [[2, 0, 1], [0, 1, 0]]
-    assert board.pending  # satisfaction is said to be missing, not shown as zero
+    assert tiles["csat"] is None  # no answer yet: a dash, never 0%
     own = _tiles(dashboard_for_user(user=users["south_rep"], name="service", period="month"))
     assert (own["inbound"], own["outbound"], own["care_done"]) == (1, 0, 0)
     assert (own["cases_opened"], own["complaints"], own["past_due"]) == (1, 0, 0)
@@ -235,6 +236,31 @@ def test_marketing_dashboard_counts_consent_and_leads(users: dict[str, Any]) -> 
     sources = _chart(board, "leads_by_source")
     assert (sources.categories, sources.series[0]["data"]) == (["trade show", "web form"], [2, 1])
     assert _tiles(dashboard_for_user(user=users["south_rep"], name="marketing", period="month"))["contacts"] == 0
+
+
+def test_marketing_dashboard_shows_what_campaigns_cost_and_brought_in(users: dict[str, Any]) -> None:
+    from rapport.marketing.campaigns import campaign_cost_add, campaign_create
+    from rapport.marketing.responses import response_record
+    from rapport.sales.models import Order
+    from rapport.sales.orders import order_place
+
+    rep, marketer = users["north_rep"], users["marketer"]
+    today = timezone.localdate()
+    buyer = contact_create(actor=rep, data={"last_name": "Buyer", "account_id": account_create(actor=rep, data={"name": "Acme"}).pk})
+    mailing = campaign_create(actor=marketer, data={"name": "Mailing", "kind": "letter", "starts_on": today, "currency": "CNY"})
+    campaign_cost_add(actor=marketer, campaign=mailing, data={"description": "Postage", "spent_on": today, "amount": "100"})
+    response_record(actor=marketer, campaign=mailing, data={"kind": "replied", "contact_id": buyer.pk, "responded_on": today})
+    order = order_place(
+        actor=rep, data={"account_id": buyer.account_id, "currency": "CNY", "lines": [{"description": "Service", "unit_price": "300.00"}]}
+    )
+    Order.objects.filter(pk=order.pk).update(ordered_on=today)
+    board = dashboard_for_user(user=users["south_rep"], name="marketing", period="month")
+    tiles = _tiles(board)
+    assert (tiles["campaign_spend"], tiles["campaign_responses"], tiles["campaign_return"]) == (100.0, 1, 200.0)
+    returns = _chart(board, "campaign_returns")
+    assert (returns.categories, [s["data"] for s in returns.series]) == (["Mailing"], [[100.0], [300.0]])
+    assert sum(_chart(board, "responses_by_month").series[0]["data"]) == 1
+    assert board.pending == []
 
 
 @pytest.mark.parametrize("name", list(BOARDS))

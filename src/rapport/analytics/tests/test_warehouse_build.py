@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from django.utils import timezone
 
 from rapport.analytics.warehouse import WarehouseBusy, current_version, read_manifest, warehouse_build, warehouse_status
 from rapport.analytics.warehouse.build import _exclusive
@@ -62,16 +64,20 @@ def test_first_build_extracts_the_star_schema(crm: dict[str, Any], tmp_path: Pat
     assert manifest["full"] is True
     assert sorted(manifest["tables"]) == [
         "dim_account",
+        "dim_campaign",
         "dim_channel",
         "dim_customer",
         "dim_date",
         "dim_product",
+        "fact_campaign_cost",
+        "fact_campaign_response",
         "fact_case",
         "fact_interaction",
         "fact_invoice",
         "fact_order_line",
         "fact_payment",
         "fact_return",
+        "fact_survey",
     ]
     accounts = _table(tmp_path, "dim_account")
     assert accounts.column("account_id").to_pylist() == [crm["acme"].pk, crm["globex"].pk]
@@ -93,16 +99,20 @@ def test_first_build_extracts_the_star_schema(crm: dict[str, Any], tmp_path: Pat
         "full": True,
         "tables": {
             "dim_account": 2,
+            "dim_campaign": 0,
             "dim_channel": 9,  # the eight contact channels and Rapport's own notes
             "dim_customer": 2,
             "dim_date": 730,
             "dim_product": 0,
+            "fact_campaign_cost": 0,
+            "fact_campaign_response": 0,
             "fact_case": 0,
             "fact_interaction": 2,
             "fact_invoice": 0,
             "fact_order_line": 0,
             "fact_payment": 0,
             "fact_return": 0,
+            "fact_survey": 0,
         },
     }
 
@@ -130,6 +140,33 @@ def test_cases_are_facts_that_follow_their_changes(crm: dict[str, Any], tmp_path
     assert facts.column("resolved_at")[0].as_py() is not None
 
 
+def test_campaign_responses_follow_the_lead_into_the_company_it_became(crm: dict[str, Any], tmp_path: Path, users: dict[str, Any]) -> None:
+    from rapport.customers.models import Lead, LeadStatus
+    from rapport.customers.services import lead_create
+    from rapport.marketing.campaigns import campaign_cost_add, campaign_create
+    from rapport.marketing.responses import response_record
+
+    marketer = users["marketer"]
+    fair = campaign_create(actor=marketer, data={"name": "Fair", "kind": "exhibition", "starts_on": "2026-03-10", "currency": "CNY"})
+    campaign_cost_add(actor=marketer, campaign=fair, data={"description": "Stand", "spent_on": "2026-03-01", "amount": "5000"})
+    card = lead_create(actor=marketer, data={"last_name": "Li", "company": "Globex"})
+    response_record(actor=marketer, campaign=fair, data={"kind": "card", "lead_id": card.pk, "responded_on": "2026-03-10"})
+    response_record(actor=marketer, campaign=fair, data={"kind": "attended", "contact_id": crm["wei"].pk, "responded_on": "2026-03-11"})
+    warehouse_build(root=tmp_path)
+    campaigns = _table(tmp_path, "dim_campaign")
+    assert campaigns.column("name").to_pylist() == ["Fair"] and campaigns.column("kind").to_pylist() == ["exhibition"]
+    costs = _table(tmp_path, "fact_campaign_cost")
+    assert costs.column("amount_base").to_pylist() == [Decimal("5000.00")] and costs.column("date_key").to_pylist() == [20260301]
+    responses = _table(tmp_path, "fact_campaign_response")
+    assert responses.column("account_id").to_pylist() == [None, crm["acme"].pk]  # the card is a lead as yet
+    assert "note" not in responses.column_names
+    Lead.objects.filter(pk=card.pk).update(status=LeadStatus.CONVERTED, converted_account=crm["globex"], updated_at=timezone.now())
+    assert warehouse_build(root=tmp_path)["full"] is False
+    responses = _table(tmp_path, "fact_campaign_response")
+    assert responses.column("account_id").to_pylist() == [crm["globex"].pk, crm["acme"].pk]
+    assert responses.column("lead_status").to_pylist() == ["converted", None]
+
+
 def test_local_day_follows_the_installations_time_zone(crm: dict[str, Any], tmp_path: Path, settings: Any) -> None:
     settings.TIME_ZONE = "Asia/Shanghai"
     warehouse_build(root=tmp_path)
@@ -142,7 +179,7 @@ def test_two_full_builds_are_byte_identical(crm: dict[str, Any], tmp_path: Path)
     warehouse_build(root=tmp_path / "b", full=True)
     first, second = _digests(tmp_path / "a"), _digests(tmp_path / "b")
     assert first == second
-    assert len(first) == 11
+    assert len(first) == 15
 
 
 def test_incremental_build_equals_a_full_build(crm: dict[str, Any], tmp_path: Path) -> None:

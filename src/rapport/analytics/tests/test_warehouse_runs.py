@@ -126,8 +126,8 @@ def test_cli_builds_and_reports_status(users: dict[str, Any], warehouse_dir: Pat
     out, err = io.StringIO(), io.StringIO()
     call_command("warehouse", "build", "--full", stdout=out, stderr=err)
     assert out.getvalue() == (
-        f"Warehouse v000001 (full) in {warehouse_dir}: dim_account 1, dim_channel 9, dim_customer 0, dim_date 0, dim_product 0, "
-        "fact_case 0, fact_interaction 0, fact_invoice 0, fact_order_line 0, fact_payment 0, fact_return 0\n"
+        f"Warehouse v000001 (full) in {warehouse_dir}: dim_account 1, dim_campaign 0, dim_channel 9, dim_customer 0, dim_date 0, "
+        "dim_product 0, fact_campaign_cost 0, fact_campaign_response 0, fact_case 0, fact_interaction 0, fact_invoice 0, fact_order_line 0, fact_payment 0, fact_return 0, fact_survey 0\n"
     )
     assert "done" in err.getvalue()  # the progress bar
     out = io.StringIO()

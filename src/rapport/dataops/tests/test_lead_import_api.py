@@ -181,3 +181,25 @@ def test_the_uploaded_name_is_kept_without_path_or_unsafe_characters(users, api_
     uploads = ("../../etc/展会 名单.vcf", "$$", "a<b>.vcf")
     names = [_upload(api, vcard(CARDS[0]), name, format="vcard", dry_run="true").json()["filename"] for name in uploads]
     assert names == ["展会_名单.vcf", "leads", "ab.vcf"]
+
+
+def test_cards_imported_for_a_campaign_become_its_responses_once(users, api_for, vcard):
+    from rapport.customers.models import Interaction
+    from rapport.marketing.campaigns import campaign_create
+    from rapport.marketing.models import CampaignResponse
+    from rapport.marketing.returns import return_of_campaign
+
+    marketer = users["marketer"]
+    fair = campaign_create(actor=marketer, data={"name": "Expo 2026", "kind": "exhibition", "starts_on": "2026-03-10", "currency": "CNY"})
+    api = api_for(marketer)
+    refused = _upload(api, vcard(*CARDS[:2]), campaign_id="999999", dry_run="true")
+    assert refused.status_code == 422 and set(refused.json()["errors"]) == {"campaign_id"}
+    body = _upload(api, vcard(*CARDS[:3]), campaign_id=str(fair.pk)).json()
+    assert (body["campaign_id"], body["source"]) == (fair.pk, "Expo 2026")  # the campaign names the leads' source
+    run_lead_import.call(lead_import_id=body["id"])
+    run_lead_import.call(lead_import_id=body["id"])  # a retried run records nothing twice
+    responses = CampaignResponse.objects.filter(campaign=fair)
+    assert sorted(r.lead.full_name for r in responses) == ["Wang Fang", "张伟", "李娜"]
+    assert {r.kind for r in responses} == {"card"}
+    assert Interaction.objects.filter(concerns=f"marketing.campaign:{fair.pk}", lead__isnull=False).count() == 3
+    assert (return_of_campaign(fair).responses, return_of_campaign(fair).leads) == (3, 3)

@@ -167,3 +167,11 @@ def test_a_persons_page_lists_the_campaigns_they_answered(users, client_for, sho
     assert section.status_code == 200 and "Shanghai Industry Fair 2026" in section.content.decode()
     assert client_for(users["south_rep"]).get(f"/marketing/people/{kind}/{record.pk}/campaigns/").status_code == 404
     assert client_for(users["north_rep"]).get(f"/marketing/people/order/{record.pk}/campaigns/").status_code == 404
+
+
+def test_the_campaign_page_leads_to_importing_its_cards(users, client_for, show):
+    page = client_for(users["marketer"]).get(f"/marketing/campaigns/{show.pk}/").content.decode()
+    assert f'href="/leads/import/?campaign={show.pk}"' in page
+    form = client_for(users["marketer"]).get(f"/leads/import/?campaign={show.pk}").content.decode()
+    assert f'<option value="{show.pk}" selected>' in form
+    assert "data-import-cards" not in client_for(users["analyst"]).get(f"/marketing/campaigns/{show.pk}/").content.decode()

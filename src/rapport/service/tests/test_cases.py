@@ -213,6 +213,9 @@ def test_the_case_page_resolves_and_marks_a_breach(users, complaint, client_for)
     assert "data-breached" in page and "data-resolve-form" in page
     listed = client.get("/service/cases/").content.decode()
     assert "data-overdue" in listed
+    # The screen pop and the account's 360 page mark it too.
+    assert "data-overdue" in client.get("/service/calls/", {"number": "+86 138 0013 8000"}).content.decode()
+    assert "data-overdue" in client.get(f"/service/accounts/{complaint.account_id}/cases/").content.decode()
     empty = client.post(f"/service/cases/{complaint.pk}/resolve/", {"resolution": "", "version": complaint.version})
     assert empty.status_code == 422 and "field-error" in empty.content.decode()
     done = client.post(f"/service/cases/{complaint.pk}/resolve/", {"resolution": "Fan replaced.", "version": complaint.version})

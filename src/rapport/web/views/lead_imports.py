@@ -6,7 +6,7 @@ an import someone else uploaded is a 404. The file is never offered back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -19,9 +19,11 @@ from django.views.decorators.http import require_POST
 
 from rapport.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rapport.core import selectors as core_selectors
+from rapport.core.models import User
 from rapport.customers.lead_files import MAX_BYTES
 from rapport.dataops import lead_import
 from rapport.dataops.models import LeadImport, LeadImportStatus
+from rapport.marketing.campaigns import campaign_list_for_user
 from rapport.web.service_errors import translate_error
 
 MAX_MB = MAX_BYTES // (1024 * 1024)
@@ -46,6 +48,22 @@ class LeadImportForm(forms.Form):
         help_text=_("Where these leads come from, e.g. the trade show; kept on every lead the file does not give one."),
         widget=forms.TextInput(attrs={"class": "input", "placeholder": _("Expo 2026")}),
     )
+    campaign_id = forms.TypedChoiceField(
+        label=_("Campaign"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("The exhibition or campaign the cards come from: each new lead is recorded as a card left there."),
+        widget=forms.Select(attrs={"class": "input"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        recent = campaign_list_for_user(user=user).exclude(status="cancelled").order_by("-starts_on", "-id")[:100]
+        cast(forms.TypedChoiceField, self.fields["campaign_id"]).choices = [
+            ("", _("None")),
+            *((c.pk, f"{c.name} ({c.starts_on:%Y-%m-%d})") for c in recent),
+        ]
 
 
 def _found(request: HttpRequest, pk: int) -> LeadImport:
@@ -58,7 +76,8 @@ def _found(request: HttpRequest, pk: int) -> LeadImport:
 @login_required
 def lead_import_upload(request: HttpRequest) -> HttpResponse:
     user = core_selectors.actor_of(request)
-    form = LeadImportForm(request.POST or None, request.FILES or None)
+    initial = {"campaign_id": request.GET["campaign"]} if str(request.GET.get("campaign", "")).isdigit() else {}
+    form = LeadImportForm(request.POST or None, request.FILES or None, user=user, initial=initial)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
@@ -70,6 +89,7 @@ def lead_import_upload(request: HttpRequest) -> HttpResponse:
                 content=upload.read(MAX_BYTES + 1),
                 file_format=form.cleaned_data["file_format"],
                 source=form.cleaned_data["source"],
+                campaign_id=form.cleaned_data["campaign_id"],
                 via="web",
             )
         except ValidationFailed as exc:

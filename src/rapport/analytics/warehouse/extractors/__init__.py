@@ -1,3 +1,3 @@
 """Every warehouse table's extractor; importing this package registers them all."""
 
-from rapport.analytics.warehouse.extractors import customers, dimensions, sales, service  # noqa: F401
+from rapport.analytics.warehouse.extractors import customers, dimensions, marketing, sales, service  # noqa: F401

@@ -26,7 +26,7 @@ BASE = pa.field("amount_base", AMOUNT)
 NOT_SALES = [OrderStatus.DRAFT, OrderStatus.CANCELLED]
 
 
-def _dated_in_base(day: str, amount: str) -> tuple[Callable[[pa.Table], pa.Table], tuple[pa.Field, ...]]:
+def dated_in_base(day: str, amount: str) -> tuple[Callable[[pa.Table], pa.Table], tuple[pa.Field, ...]]:
     convert = base_amount_converter()
 
     def derive(table: pa.Table) -> pa.Table:
@@ -87,7 +87,7 @@ def order_lines() -> Extract:
 
 @extracted("fact_invoice", key="invoice_id")
 def invoices() -> Extract:
-    derive, fields = _dated_in_base("issued_on", "amount")
+    derive, fields = dated_in_base("issued_on", "amount")
     return Extract(
         queryset=Invoice.objects.all(),
         columns=[
@@ -110,7 +110,7 @@ def invoices() -> Extract:
 
 @extracted("fact_payment", key="payment_id")
 def payments() -> Extract:
-    derive, fields = _dated_in_base("paid_on", "amount")
+    derive, fields = dated_in_base("paid_on", "amount")
     return Extract(
         queryset=Payment.objects.annotate(currency=F("invoice__currency")),
         columns=[
@@ -129,7 +129,7 @@ def payments() -> Extract:
 
 @extracted("fact_return", key="return_id")
 def returns() -> Extract:
-    derive, fields = _dated_in_base("returned_on", "refund_amount")
+    derive, fields = dated_in_base("returned_on", "refund_amount")
     return Extract(
         queryset=OrderReturn.objects.annotate(returned_on=F("created_at__date"), currency=F("line__order__currency")),
         columns=[

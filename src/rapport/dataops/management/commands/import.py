@@ -31,6 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", help="the CSV or vCard (.vcf) file")
         parser.add_argument("--format", choices=["auto", "csv", "vcard"], default="auto", help="file format (default: from the file)")
         parser.add_argument("--source", default="", help="source kept on every lead the file gives none, e.g. 'Expo 2026'")
+        parser.add_argument(
+            "--campaign", type=int, metavar="ID", help="the campaign the file's people answered: each new lead is a card left at it"
+        )
         parser.add_argument("--user", required=True, help="username of the importer: unrouted leads stay with them")
         parser.add_argument("--dry-run", action="store_true", help="only check the file and list the errors")
         parser.add_argument("--resume", type=int, metavar="ID", help="carry on with an interrupted import")
@@ -79,7 +82,13 @@ class Command(BaseCommand):
         if path.stat().st_size > MAX_BYTES:
             raise CommandError(f"{path} is larger than {MAX_BYTES // (1024 * 1024)} MB: split it.")
         job = lead_import.lead_import_preview(
-            actor=user, filename=path.name, content=path.read_bytes(), file_format=options["format"], source=options["source"], via="cli"
+            actor=user,
+            filename=path.name,
+            content=path.read_bytes(),
+            file_format=options["format"],
+            source=options["source"],
+            campaign_id=options["campaign"],
+            via="cli",
         )
         preview = job.preview
         for note in job.notes:
