@@ -209,11 +209,11 @@ def history_write(
     for case, (_, opened) in zip(made, cases, strict=True):
         case.number, case.created_at = f"CS-{case.pk:06d}", opened  # bulk_create stamps now on created_at
     Case.objects.bulk_update(made, ["number", "created_at"], batch_size=500)
-    SatisfactionSurvey.objects.bulk_create(_surveys(rng, made, now=timezone.now()), batch_size=500)
+    SatisfactionSurvey.objects.bulk_create(_surveys(rng, made, now=timezone.now(), agent_id=agent_id), batch_size=500)
     return len(orders)
 
 
-def _surveys(rng: random.Random, cases: Sequence[Case], *, now: dt.datetime) -> list[SatisfactionSurvey]:
+def _surveys(rng: random.Random, cases: Sequence[Case], *, now: dt.datetime, agent_id: int) -> list[SatisfactionSurvey]:
     """About half the customers whose case was answered gave a score: lower for complaints and for late answers."""
     answered = []
     for case in cases:
@@ -233,6 +233,7 @@ def _surveys(rng: random.Random, cases: Sequence[Case], *, now: dt.datetime) -> 
                 score=score,
                 answered_at=at,
                 answered_via="phone",
+                recorded_by_id=agent_id,
             )
         )
     return answered

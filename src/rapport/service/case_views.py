@@ -26,7 +26,7 @@ from rapport.core.models import User
 from rapport.customers.selectors import visible_contact
 from rapport.sales.views.common import PageMessages, RecordForm, account_or_404, record_list, run_small_form
 from rapport.service import cases
-from rapport.service.forms import CaseForm, CaseStatusForm, ResolveForm, SurveyAnswerForm
+from rapport.service.forms import CaseForm, CaseStatusForm, PhoneScoreForm, ResolveForm
 from rapport.service.messages import say, translated
 from rapport.service.models import Case, CaseKind, CasePriority, CaseStatus
 from rapport.service.surveys import SCORES, survey_of_case
@@ -161,7 +161,7 @@ def case_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None = No
         "survey": survey,
         "stars": "★" * survey.score + "☆" * (5 - survey.score) if survey is not None and survey.score else "",
         "scores": SCORES,
-        "survey_form": forms.get("survey") or SurveyAnswerForm(),
+        "survey_form": forms.get("survey") or PhoneScoreForm(),
     }
     return render(request, "service/case_detail.html", context, status=status if forms else 200)
 

@@ -130,3 +130,13 @@ class SurveyAnswerForm(ServiceErrorsMixin, forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"class": "input", "rows": 3}),
     )
+
+
+class PhoneScoreForm(SurveyAnswerForm):
+    """The same answer, taken by an agent on the phone: labels for the agent, not the customer."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["score"].label = _("Score the customer gave on the phone")
+        self.fields["comment"].label = _("What the customer said")
+        self.fields["comment"].widget.attrs["rows"] = 2

@@ -19,7 +19,7 @@ from rapport.common.errors import Conflict, NotFound
 from rapport.sales.views.common import run_small_form
 from rapport.service import surveys
 from rapport.service.case_views import SPEAK, case_detail, case_or_404
-from rapport.service.forms import SurveyAnswerForm
+from rapport.service.forms import PhoneScoreForm, SurveyAnswerForm
 from rapport.service.surveys import SCORES
 
 
@@ -52,7 +52,7 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
 def survey_record(request: HttpRequest, pk: int) -> HttpResponse:
     """An agent records the score the customer gave on the phone."""
     user, record = case_or_404(request, pk)
-    form = SurveyAnswerForm(request.POST)
+    form = PhoneScoreForm(request.POST)
     return run_small_form(
         request,
         form,

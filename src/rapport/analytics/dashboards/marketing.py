@@ -107,7 +107,7 @@ def marketing_dashboard(*, user: User, period: Period) -> Dashboard:
         Chart(
             "campaign_returns",
             _("Campaigns: cost and revenue from responders"),
-            "bar",
+            "hbar",  # campaign names are long: read along the bars
             [campaign.name for campaign, _f in top],
             [
                 {"name": _("Cost"), "data": [float(found.cost) for _c, found in top]},
