@@ -15,6 +15,8 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext, gettext_noop
 
+from rapport.common.errors import ValidationFailed
+
 Pattern = tuple[re.Pattern[str], str]
 
 # Fixed messages more than one domain's services say (listed so makemessages collects them).
@@ -83,3 +85,19 @@ def in_user_language(message: str, patterns: Iterable[Pattern]) -> str:
             parts = {name: gettext(value) if name in LABEL_PARTS else value for name, value in matched.groupdict().items()}
             return gettext(template) % parts
     return gettext(message)
+
+
+class Catalogue:
+    """One domain's pages' way of saying its services' messages: ``say`` one, ``translated`` a whole refusal."""
+
+    def __init__(self, patterns: Iterable[Pattern]):
+        self.patterns = tuple(patterns)
+
+    def say(self, message: str) -> str:
+        """One service message in the user's language."""
+        return in_user_language(message, self.patterns)
+
+    def translated(self, exc: ValidationFailed) -> ValidationFailed:
+        """The same failure with every message in the user's language (for ``ServiceErrorsMixin.apply_errors``)."""
+        fields = {name: [self.say(m) for m in found] for name, found in exc.field_errors.items()}
+        return ValidationFailed(self.say(exc.message), field_errors=fields)

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -31,7 +30,7 @@ from rapport.marketing.messages import say, translated
 from rapport.marketing.models import Campaign, CampaignKind
 from rapport.marketing.returns import CampaignReturn, returns_of_campaigns
 from rapport.sales.forecast import Converter
-from rapport.sales.views.common import PageMessages, RecordForm, record_list, run_small_form
+from rapport.sales.views.common import PageMessages, RecordForm, record_list, small_form_runner
 
 STALE = gettext_lazy("Someone else changed this campaign while you were looking at it. Open it again to see their change.")
 SPEAK = PageMessages(stale=STALE, say=say, translated=translated)
@@ -65,8 +64,7 @@ def _visible(request: HttpRequest, pk: int) -> tuple[User, Campaign]:
 
 
 def _form_page(request: HttpRequest, form: CampaignForm, record: Campaign | None) -> HttpResponse:
-    response = FORM_PAGE.render(request, form, record, status=422 if form.errors else 200)
-    return response
+    return FORM_PAGE.render(request, form, record, status=422 if form.errors else 200)
 
 
 def _attach_figures(items: list[Campaign]) -> None:
@@ -203,17 +201,8 @@ def campaign_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None 
     return render(request, "marketing/campaign_detail.html", context, status=status if forms else 200)
 
 
-def _act(request: HttpRequest, pk: int, name: str, form: Any, action: Callable[[dict[str, Any]], Any], done: str) -> HttpResponse:
-    """Run a campaign page's small form; its errors come back on the campaign page."""
-    return run_small_form(
-        request,
-        form,
-        action,
-        done=done,
-        then=reverse("marketing:campaign_detail", args=[pk]),
-        speak=SPEAK,
-        show_again=lambda status: campaign_detail(request, pk, forms={name: form}, status=status),
-    )
+# A small form on the page (renew, resolve, book a cost...): back to the page, or the page again with its errors.
+_act = small_form_runner(detail="marketing:campaign_detail", page=campaign_detail, speak=SPEAK)
 
 
 @login_required
@@ -228,19 +217,27 @@ def cost_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, pk, "cost", form, add, _("Cost booked."))
 
 
-@login_required
-@require_POST
-def cost_remove(request: HttpRequest, pk: int, cost_id: int) -> HttpResponse:
+def _remove(request: HttpRequest, pk: int, remove: Callable[[User, Campaign], None], done: str) -> HttpResponse:
+    """Take back a cost or a response from the campaign page; the page says what happened."""
     user, record = _visible(request, pk)
     try:
-        campaigns.campaign_cost_remove(actor=user, campaign=record, cost_id=cost_id)
+        remove(user, record)
     except NotFound:
-        raise Http404("No such cost.") from None
+        raise Http404("Not on this campaign.") from None
     except PermissionDenied as exc:
         messages.error(request, say(exc.message))
     else:
-        messages.success(request, _("Cost removed."))
+        messages.success(request, done)
     return redirect("marketing:campaign_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def cost_remove(request: HttpRequest, pk: int, cost_id: int) -> HttpResponse:
+    def remove(user: User, record: Campaign) -> None:
+        campaigns.campaign_cost_remove(actor=user, campaign=record, cost_id=cost_id)
+
+    return _remove(request, pk, remove, _("Cost removed."))
 
 
 @login_required
@@ -258,17 +255,11 @@ def response_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def response_remove(request: HttpRequest, pk: int, response_id: int) -> HttpResponse:
-    user, record = _visible(request, pk)
-    try:
+    def remove(user: User, record: Campaign) -> None:
         found = responses.response_get(user=user, campaign=record, response_id=response_id)
         responses.response_remove(actor=user, campaign=record, response=found)
-    except NotFound:
-        raise Http404("No such response.") from None
-    except PermissionDenied as exc:
-        messages.error(request, say(exc.message))
-    else:
-        messages.success(request, _("Response removed."))
-    return redirect("marketing:campaign_detail", pk=pk)
+
+    return _remove(request, pk, remove, _("Response removed."))
 
 
 PERSON_LOOKUPS: dict[str, Callable[[User, int], Any]] = {"lead": visible_lead, "contact": visible_contact, "account": visible_account}

@@ -11,7 +11,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +23,7 @@ from rapport.core.audit import audit_log_for
 from rapport.core.audit_display import describe
 from rapport.core.models import User
 from rapport.customers.selectors import visible_contact
-from rapport.sales.views.common import PageMessages, RecordForm, account_or_404, record_list, run_small_form
+from rapport.sales.views.common import PageMessages, RecordForm, account_or_404, record_list, small_form_runner
 from rapport.service import cases
 from rapport.service.forms import CaseForm, CaseStatusForm, PhoneScoreForm, ResolveForm
 from rapport.service.messages import say, translated
@@ -166,17 +165,8 @@ def case_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None = No
     return render(request, "service/case_detail.html", context, status=status if forms else 200)
 
 
-def _act(request: HttpRequest, pk: int, name: str, form: Any, action: Callable[[dict[str, Any]], Any], done: str) -> HttpResponse:
-    """Run a case action from a small form; its errors come back on the case page."""
-    return run_small_form(
-        request,
-        form,
-        action,
-        done=done,
-        then=reverse("service:case_detail", args=[pk]),
-        speak=SPEAK,
-        show_again=lambda status: case_detail(request, pk, forms={name: form}, status=status),
-    )
+# A small form on the page (renew, resolve, book a cost...): back to the page, or the page again with its errors.
+act_on_case = small_form_runner(detail="service:case_detail", page=case_detail, speak=SPEAK)
 
 
 @login_required
@@ -194,7 +184,7 @@ def case_resolve(request: HttpRequest, pk: int) -> HttpResponse:
             base_url=request.build_absolute_uri("/"),
         )
 
-    return _act(request, pk, "resolve", form, resolve, _("Case resolved; the answer is on the customer's timeline."))
+    return act_on_case(request, pk, "resolve", form, resolve, _("Case resolved; the answer is on the customer's timeline."))
 
 
 @login_required
@@ -218,7 +208,7 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
         "reopen": CaseStatus.OPEN.label,
     }
     done = _("The case is now: %(status)s.") % {"status": labels.get(str(request.POST.get("action")), "")}
-    return _act(request, pk, "status", form, change, done)
+    return act_on_case(request, pk, "status", form, change, done)
 
 
 @login_required

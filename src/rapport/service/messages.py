@@ -7,8 +7,7 @@ import re
 
 from django.utils.translation import gettext_noop
 
-from rapport.common.errors import ValidationFailed
-from rapport.common.messages import PHONE_PATTERNS, SHARED_MESSAGES, SHARED_PATTERNS, Pattern, in_user_language
+from rapport.common.messages import PHONE_PATTERNS, SHARED_MESSAGES, SHARED_PATTERNS, Catalogue, Pattern
 
 FIXED = (
     *SHARED_MESSAGES,
@@ -35,12 +34,6 @@ PATTERNS: tuple[Pattern, ...] = (
 )
 
 
-def say(message: str) -> str:
-    """One service message in the user's language."""
-    return in_user_language(message, PATTERNS)
-
-
-def translated(exc: ValidationFailed) -> ValidationFailed:
-    """The same failure with every message in the user's language (for ``ServiceErrorsMixin.apply_errors``)."""
-    fields = {name: [say(m) for m in found] for name, found in exc.field_errors.items()}
-    return ValidationFailed(say(exc.message), field_errors=fields)
+_CATALOGUE = Catalogue(PATTERNS)
+say = _CATALOGUE.say
+translated = _CATALOGUE.translated

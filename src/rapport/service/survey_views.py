@@ -9,16 +9,14 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from rapport.common.errors import Conflict, NotFound
-from rapport.sales.views.common import run_small_form
 from rapport.service import surveys
-from rapport.service.case_views import SPEAK, case_detail, case_or_404
+from rapport.service.case_views import act_on_case, case_or_404
 from rapport.service.forms import PhoneScoreForm, SurveyAnswerForm
 from rapport.service.surveys import SCORES
 
@@ -53,12 +51,11 @@ def survey_record(request: HttpRequest, pk: int) -> HttpResponse:
     """An agent records the score the customer gave on the phone."""
     user, record = case_or_404(request, pk)
     form = PhoneScoreForm(request.POST)
-    return run_small_form(
+    return act_on_case(
         request,
+        pk,
+        "survey",
         form,
         lambda data: surveys.survey_record(actor=user, case=record, data=data),
-        done=_("Satisfaction recorded."),
-        then=reverse("service:case_detail", args=[pk]),
-        speak=SPEAK,
-        show_again=lambda status: case_detail(request, pk, forms={"survey": form}, status=status),
+        _("Satisfaction recorded."),
     )

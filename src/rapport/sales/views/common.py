@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -251,3 +252,23 @@ def run_small_form(
             messages.success(request, done)
             return redirect(then)
     return show_again(status)
+
+
+def small_form_runner(
+    *, detail: str, page: Callable[..., HttpResponse], speak: PageMessages
+) -> Callable[[HttpRequest, int, str, Any, Callable[[dict[str, Any]], Any], str], HttpResponse]:
+    """``run_small_form`` for one kind of record page: ``act(request, pk, name, form, action, done)`` returns to the
+    ``detail`` page on success, or draws ``page`` again with the form under ``name`` holding its errors."""
+
+    def act(request: HttpRequest, pk: int, name: str, form: Any, action: Callable[[dict[str, Any]], Any], done: str) -> HttpResponse:
+        return run_small_form(
+            request,
+            form,
+            action,
+            done=done,
+            then=reverse(detail, args=[pk]),
+            speak=speak,
+            show_again=lambda status: page(request, pk, forms={name: form}, status=status),
+        )
+
+    return act

@@ -9,7 +9,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +24,7 @@ from rapport.core.models import User
 from rapport.sales import contracts
 from rapport.sales.contract_forms import ContractForm, DocumentForm, RenewForm, TerminateForm
 from rapport.sales.order_models import Contract, ContractStatus
-from rapport.sales.views.common import PageMessages, RecordForm, account_or_404, owner_choices, page_context, record_list, run_small_form
+from rapport.sales.views.common import PageMessages, RecordForm, account_or_404, owner_choices, page_context, record_list, small_form_runner
 from rapport.sales.views.messages import say, translated
 
 ENDING_CHOICES = (30, 60, 90, 180)
@@ -137,17 +136,8 @@ def contract_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None 
     return render(request, "sales/contract_detail.html", context, status=status if forms else 200)
 
 
-def _act(request: HttpRequest, pk: int, name: str, form: Any, action: Any, done: str) -> HttpResponse:
-    """Run a contract action from a small form; its errors come back at the form's fields."""
-    return run_small_form(
-        request,
-        form,
-        action,
-        done=done,
-        then=reverse("sales:contract_detail", args=[pk]),
-        speak=SPEAK,
-        show_again=lambda status: contract_detail(request, pk, forms={name: form}, status=status),
-    )
+# A small form on the page (renew, resolve, book a cost...): back to the page, or the page again with its errors.
+_act = small_form_runner(detail="sales:contract_detail", page=contract_detail, speak=SPEAK)
 
 
 @login_required

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext, gettext_noop
 
 from rapport.common.errors import RapportError, ValidationFailed
-from rapport.common.messages import SHARED_MESSAGES, SHARED_PATTERNS, UPLOAD_MESSAGES, UPLOAD_PATTERNS, Pattern, in_user_language
+from rapport.common.messages import SHARED_MESSAGES, SHARED_PATTERNS, UPLOAD_MESSAGES, UPLOAD_PATTERNS, Catalogue, Pattern
 
 FIXED = (
     *SHARED_MESSAGES,
@@ -118,15 +118,9 @@ QUOTE_REFUSAL = gettext_noop("This quote is %(status)s: it cannot be marked “%
 QUOTE_LOCKED = gettext_noop("This quote is %(status)s, so its lines are fixed. Make a new version to change it.")
 
 
-def say(message: str) -> str:
-    """One service message in the user's language."""
-    return in_user_language(message, PATTERNS)
-
-
-def translated(exc: ValidationFailed) -> ValidationFailed:
-    """The same failure with every message in the user's language (for ``ServiceErrorsMixin.apply_errors``)."""
-    fields = {name: [say(m) for m in found] for name, found in exc.field_errors.items()}
-    return ValidationFailed(say(exc.message), field_errors=fields)
+_CATALOGUE = Catalogue(PATTERNS)
+say = _CATALOGUE.say
+translated = _CATALOGUE.translated
 
 
 def refusal(exc: RapportError, *, order: Any = None, quote: Any = None, wanted: str = "") -> str:
