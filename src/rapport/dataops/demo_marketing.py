@@ -52,6 +52,11 @@ def _people(since: dt.date, until: dt.date, *, bought: bool) -> QuerySet[Contact
     return people.filter(ordered) if bought else people.exclude(ordered)
 
 
+def _counted(campaign: Campaign) -> tuple[dt.date, dt.date]:
+    """The days whose orders count for the campaign (its attribution window), so "did not buy" means not then."""
+    return campaign.starts_on, (campaign.ends_on or campaign.starts_on) + dt.timedelta(days=campaign.attribution_days)
+
+
 def _contacts(rng: random.Random, *, count: int, buyers: int, since: dt.date, until: dt.date) -> list[int]:
     """``buyers`` contacts whose companies ordered between the two days, and others whose companies did not."""
     bought = list(_people(since, until, bought=True).values_list("pk", flat=True)[:2000])
@@ -103,7 +108,7 @@ def campaign_story(*, marketer: User, manager: User, today: dt.date, seed: Any) 
     leads = list(Lead.objects.order_by("pk").values_list("pk", flat=True)[:500])
     for index, (count, buyers, lead_count) in RESPONDERS.items():
         campaign = made[index]
-        window = (campaign.starts_on, campaign.starts_on + dt.timedelta(days=150))
+        window = _counted(campaign)
         people = [("contact_id", pk) for pk in _contacts(rng, count=count, buyers=buyers, since=window[0], until=window[1])]
         people += [("lead_id", pk) for pk in sorted(rng.sample(leads, min(lead_count, len(leads))))]
         _respond(marketer, campaign, rng, people, RESPONSE_KIND[index], today)
@@ -132,7 +137,7 @@ def campaign_story(*, marketer: User, manager: User, today: dt.date, seed: Any) 
         actor=manager, campaign=lecture, data={"description": "会议室与茶歇", "spent_on": lecture.starts_on, "amount": str(cost)}, via="cli"
     )
     # The lecture's audience came from the stand: a few of the buyers, and people still making up their minds.
-    window = (fair.starts_on, fair.starts_on + dt.timedelta(days=150))
+    window = _counted(lecture)
     fair_people = set(fair.responses.filter(contact__isnull=False).values_list("contact_id", flat=True))
     fair_buyers = sorted(_people(*window, bought=True).filter(pk__in=fair_people).values_list("pk", flat=True))
     attendees = fair_buyers[:1] + sorted(fair_people - set(fair_buyers))[: attended - len(fair_buyers[:1])]
