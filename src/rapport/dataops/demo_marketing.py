@@ -93,6 +93,8 @@ def campaign_story(*, marketer: User, manager: User, today: dt.date, seed: Any) 
                     "goal_minimum": low,
                     "goal_stretch": high,
                     "attribution_days": 180,
+                    # Story 1: the pre-sales manager runs the lectures; the day is on his list with a reminder.
+                    "run_by_id": manager.pk if kind == "lecture" else None,
                     "outcome": "名片已导入并按区域分配给销售跟进；X-200 讲座在展会第二天举行。" if kind == "exhibition" else "",
                 },
                 via="cli",

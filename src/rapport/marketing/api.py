@@ -36,6 +36,7 @@ class CampaignIn(Schema):
     kind: str = Field("other", description=KINDS)
     status: str = Field("planned", description=STATUSES)
     parent_id: OptionalId = Field(None, description="The main campaign this one is part of (a lecture at an exhibition)")
+    run_by_id: OptionalId = Field(None, description="Who runs a lecture's, exhibition's or event's day: a meeting on their list")
     description: str = Field("", max_length=20000)
     audience: str = Field("", max_length=255, description="Who it is for")
     starts_on: date
@@ -54,6 +55,7 @@ class CampaignPatch(Schema):
     kind: str | None = Field(None, description=KINDS)
     status: str | None = Field(None, description=STATUSES)
     parent_id: OptionalId = None
+    run_by_id: OptionalId = None
     description: str | None = Field(None, max_length=20000)
     audience: str | None = Field(None, max_length=255)
     starts_on: date | None = None
@@ -101,6 +103,7 @@ class CampaignOut(Schema):
     outcome: str
     owner_id: int
     team_id: int | None
+    run_by_id: int | None
     created_at: datetime
     updated_at: datetime
     figures: CampaignFiguresOut | None = Field(None, description="Cost, responses, revenue and return (with the campaign's parts)")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from rapport.common.concurrency import save_if_version
 from rapport.common.errors import NotFound, PermissionDenied, ValidationFailed
@@ -23,6 +24,8 @@ from rapport.common.ninja import is_id
 from rapport.core import policies
 from rapport.core.audit import audit_record, diff
 from rapport.core.models import AuditAction, User
+from rapport.customers.activities import activity_cancel, activity_create, activity_update
+from rapport.customers.models import Activity, ActivityKind, ActivityStatus
 from rapport.customers.validation import Errors, clean_date, clean_positive_int, clean_text
 from rapport.marketing.models import Campaign, CampaignCost, CampaignKind, CampaignStatus
 from rapport.sales.services import clean_amount, clean_currency
@@ -43,8 +46,12 @@ EDITABLE = frozenset(
         "goal_stretch",
         "attribution_days",
         "outcome",
+        "run_by_id",
     }
 )
+# Campaigns that are a day (or days) people attend: whoever runs one finds it as a meeting on their list.
+HELD_ON_A_DAY = (CampaignKind.EXHIBITION, CampaignKind.LECTURE, CampaignKind.EVENT)
+DAY_STARTS, DAY_ENDS = time(9), time(17)
 REQUIRED = ("name", "starts_on", "currency")
 MAX_ATTRIBUTION_DAYS = 1095
 FILTER_STATUSES = ("current", *CampaignStatus.values, "all")
@@ -60,7 +67,7 @@ def campaign_list_for_user(*, user: User) -> QuerySet[Campaign]:
 
 
 def campaign_get_for_user(*, user: User, campaign_id: int) -> Campaign:
-    found = campaign_list_for_user(user=user).select_related("parent", "owner", "team").filter(pk=campaign_id).first()
+    found = campaign_list_for_user(user=user).select_related("parent", "owner", "team", "run_by").filter(pk=campaign_id).first()
     if found is None:
         raise NotFound("No such campaign.")
     return found
@@ -156,6 +163,12 @@ def _clean(data: Mapping[str, Any], *, current: Campaign | None) -> dict[str, An
                 values[name] = data[name]
     if "parent_id" in data:
         values["parent_id"] = _clean_parent(data, current, errors)
+    if "run_by_id" in data:
+        raw = data["run_by_id"]
+        found = User.objects.filter(pk=int(str(raw)), is_active=True).first() if is_id(raw) else None
+        if raw not in (None, "") and found is None:
+            errors.add("run_by_id", f"No such user: {raw}.")
+        values["run_by_id"] = found.pk if found is not None else None
     for name in ("starts_on", "ends_on"):
         if name in data:
             values[name] = clean_date(data[name], field=name, errors=errors)
@@ -215,6 +228,7 @@ def campaign_create(*, actor: User, data: Mapping[str, Any], via: str = "web") -
     with transaction.atomic():
         campaign = Campaign.objects.create(owner=actor, team_id=actor.team_id, **values)
         audit_record(actor=actor, action=AuditAction.CREATE, record=campaign, changes=diff({}, _snapshot(campaign)), via=via)
+        book_the_day(actor=actor, campaign=campaign, via=via)
     return campaign
 
 
@@ -227,8 +241,51 @@ def campaign_update(
     before = _snapshot(campaign)
     with transaction.atomic():
         save_if_version(campaign, expected_version=expected_version, fields=values)
-        audit_record(actor=actor, action=AuditAction.UPDATE, record=campaign, changes=diff(before, _snapshot(campaign)), via=via)
+        changes = diff(before, _snapshot(campaign))
+        audit_record(actor=actor, action=AuditAction.UPDATE, record=campaign, changes=changes, via=via)
+        if changes.keys() & {"kind", "status", "starts_on", "ends_on", "run_by_id", "name"}:
+            book_the_day(actor=actor, campaign=campaign, via=via)
     return campaign
+
+
+def the_day_of(campaign: Campaign) -> Activity | None:
+    """The meeting booked for whoever runs the campaign's day, while it is still to come."""
+    return Activity.objects.filter(concerns=f"marketing.campaign:{campaign.pk}", status=ActivityStatus.OPEN).first()
+
+
+def book_the_day(*, actor: User, campaign: Campaign, via: str = "web") -> Activity | None:
+    """Put a lecture's (exhibition's, event's) day on the list of whoever runs it, as a meeting with the campaign's
+    owner attending and a reminder the day before; move it when the dates or the person change; cancel it when the
+    campaign is cancelled. One open meeting per campaign."""
+    booked = the_day_of(campaign)
+    wanted = (
+        campaign.kind in HELD_ON_A_DAY
+        and campaign.run_by_id is not None
+        and campaign.status in (CampaignStatus.PLANNED, CampaignStatus.RUNNING)
+    )
+    if not wanted:
+        if booked is not None:
+            activity_cancel(actor=actor, activity=booked, via=via)
+        return None
+    starts = timezone.make_aware(datetime.combine(campaign.starts_on, DAY_STARTS))
+    data: dict[str, Any] = {
+        "subject": f"{CampaignKind(campaign.kind).label}: {campaign.name}"[:255],
+        "due_at": starts,
+        "ends_at": timezone.make_aware(datetime.combine(campaign.ends_on or campaign.starts_on, DAY_ENDS)),
+        "reminder_at": starts - timedelta(days=1),
+        "owner_id": campaign.run_by_id,
+        "attendee_ids": [campaign.owner_id] if campaign.owner_id != campaign.run_by_id else [],
+    }
+    if booked is None:
+        return activity_create(
+            actor=actor,
+            kind=ActivityKind.MEETING,
+            details=campaign.audience,
+            concerns=f"marketing.campaign:{campaign.pk}",
+            via=via,
+            **data,
+        )
+    return activity_update(actor=actor, activity=booked, data=data, expected_version=None, via=via)
 
 
 def campaign_cost_add(*, actor: User, campaign: Campaign, data: Mapping[str, Any], via: str = "web") -> CampaignCost:

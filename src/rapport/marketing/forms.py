@@ -8,6 +8,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from rapport.core.models import User
 from rapport.marketing.models import DEFAULT_ATTRIBUTION_DAYS, Campaign, CampaignKind, CampaignStatus, ResponseKind
 from rapport.sales.forms import CURRENCIES, DATE, ServiceErrorsMixin
 
@@ -20,6 +21,14 @@ class CampaignForm(ServiceErrorsMixin, forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=CampaignStatus.choices, widget=forms.Select(attrs=TEXT))
     parent_id = forms.TypedChoiceField(
         label=_("Part of campaign"), coerce=int, required=False, empty_value=None, widget=forms.Select(attrs=TEXT)
+    )
+    run_by_id = forms.TypedChoiceField(
+        label=_("Run by"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        help_text=_("For a lecture, exhibition or event: the day goes on their list as a meeting, reminded the day before."),
+        widget=forms.Select(attrs=TEXT),
     )
     starts_on = forms.DateField(label=_("Starts on"), widget=DATE)
     ends_on = forms.DateField(label=_("Ends on"), required=False, widget=DATE)
@@ -59,7 +68,7 @@ class CampaignForm(ServiceErrorsMixin, forms.Form):
     account_pickers = ()
     point_fields = ()
     SECTIONS = (
-        (_("Campaign"), ("name", "kind", "status", "parent_id", "starts_on", "ends_on", "audience", "description")),
+        (_("Campaign"), ("name", "kind", "status", "parent_id", "run_by_id", "starts_on", "ends_on", "audience", "description")),
         (_("Goals and money"), ("goal_minimum", "goal_stretch", "currency", "budget", "attribution_days")),
         (_("Afterwards"), ("outcome",)),
     )
@@ -73,6 +82,10 @@ class CampaignForm(ServiceErrorsMixin, forms.Form):
         mains = Campaign.objects.filter(parent__isnull=True).order_by("-starts_on", "-id")
         if record is not None:
             mains = mains.exclude(pk=record.pk)
+        cast(forms.TypedChoiceField, self.fields["run_by_id"]).choices = [
+            ("", _("Nobody in particular")),
+            *((u.pk, str(u)) for u in User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")[:500]),
+        ]
         cast(forms.TypedChoiceField, self.fields["parent_id"]).choices = [
             ("", _("None: a main campaign")),
             *((c.pk, f"{c.name} ({c.starts_on:%Y-%m-%d})") for c in mains[:200]),

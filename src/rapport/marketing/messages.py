@@ -39,6 +39,7 @@ FIXED = (
 # The amounts, currencies and choices the campaign forms share with the sales documents' (one wording, one translation).
 PATTERNS: tuple[Pattern, ...] = (
     (re.compile(r"No such campaign: (?P<value>.*)\."), gettext_noop("No such campaign: %(value)s.")),
+    (re.compile(r"No such user: (?P<value>.*)\."), gettext_noop("No such user: %(value)s.")),
     *SALES_PATTERNS,
 )
 

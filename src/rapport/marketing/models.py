@@ -57,6 +57,8 @@ class Campaign(VersionedModel):
     outcome = models.TextField(_("outcome"), blank=True)
     owner = models.ForeignKey("core.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("owner"))
     team = models.ForeignKey("core.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("team"))
+    # Who runs the day (the pre-sales manager at a lecture): the day is a meeting on their list, with a reminder.
+    run_by = models.ForeignKey("core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("run by"))
 
     class Meta:
         ordering = ["-starts_on", "-id"]

@@ -191,6 +191,7 @@ def campaign_detail(request: HttpRequest, pk: int, forms: dict[str, Any] | None 
         "parts": parts,
         "costs": campaigns.costs_of(record),
         "page": page,
+        "the_day": campaigns.the_day_of(record),
         "may_run": policies.can_run_campaigns(user),
         "may_respond": policies.can_record_responses(user),
         "may_import": policies.can_create(user, "lead"),

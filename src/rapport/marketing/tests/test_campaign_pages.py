@@ -175,3 +175,27 @@ def test_the_campaign_page_leads_to_importing_its_cards(users, client_for, show)
     form = client_for(users["marketer"]).get(f"/leads/import/?campaign={show.pk}").content.decode()
     assert f'<option value="{show.pk}" selected>' in form
     assert "data-import-cards" not in client_for(users["analyst"]).get(f"/marketing/campaigns/{show.pk}/").content.decode()
+
+
+def test_the_form_books_the_day_for_whoever_runs_the_lecture(users, client_for):
+    from rapport.marketing.campaigns import the_day_of
+
+    client = client_for(users["marketer"])
+    form = client.get("/marketing/campaigns/new/").content.decode()
+    assert 'name="run_by_id"' in form
+    client.post(
+        "/marketing/campaigns/new/",
+        {
+            "name": "Autumn lecture",
+            "kind": "lecture",
+            "status": "planned",
+            "starts_on": "2026-12-01",
+            "currency": "CNY",
+            "attribution_days": "180",
+            "run_by_id": users["manager"].pk,
+        },
+    )
+    lecture = Campaign.objects.get()
+    assert the_day_of(lecture).owner == users["manager"]
+    page = client.get(f"/marketing/campaigns/{lecture.pk}/").content.decode()
+    assert "data-run-by" in page and "data-the-day" in page

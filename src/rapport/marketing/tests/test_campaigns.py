@@ -225,3 +225,40 @@ def test_a_page_of_returns_takes_the_same_queries_for_one_campaign_or_many(users
 def test_an_unknown_cost_cannot_be_removed(users, show):
     with pytest.raises(NotFound):
         campaign_cost_remove(actor=users["marketer"], campaign=show, cost_id=999999)
+
+
+def test_a_lecture_is_a_meeting_on_the_list_of_whoever_runs_it_with_a_reminder_the_day_before(users, show):
+    from django.utils import timezone
+
+    from rapport.customers.models import Activity
+    from rapport.marketing.campaigns import the_day_of
+
+    marketer, presales = users["marketer"], users["manager"]
+    lecture = campaign_create(
+        actor=marketer,
+        data={
+            "name": "X-200 lecture",
+            "kind": "lecture",
+            "starts_on": "2026-03-11",
+            "currency": "CNY",
+            "parent_id": show.pk,
+            "run_by_id": presales.pk,
+            "audience": "IT managers who visited the stand",
+        },
+    )
+    day = the_day_of(lecture)
+    assert day is not None and (day.kind, day.owner, day.subject) == ("meeting", presales, "Product lecture or seminar: X-200 lecture")
+    assert timezone.localtime(day.due_at).hour == 9 and day.reminder_at == day.due_at - dt.timedelta(days=1)
+    assert list(day.attendees.all()) == [marketer] and day.details == "IT managers who visited the stand"
+    campaign_update(actor=marketer, campaign=lecture, data={"starts_on": "2026-03-12"}, expected_version=None)
+    moved = the_day_of(lecture)
+    assert moved is not None and moved.pk == day.pk and timezone.localtime(moved.due_at).day == 12  # moved, not doubled
+    campaign_update(actor=marketer, campaign=lecture, data={"status": "cancelled"}, expected_version=None)
+    assert the_day_of(lecture) is None and Activity.objects.get(pk=day.pk).status == "cancelled"
+    mailing = campaign_create(
+        actor=marketer, data={"name": "Mailing", "kind": "letter", "starts_on": "2026-04-01", "currency": "CNY", "run_by_id": presales.pk}
+    )
+    assert the_day_of(mailing) is None  # a letter is not a day anyone attends
+    with pytest.raises(ValidationFailed) as caught:
+        campaign_create(actor=marketer, data={"name": "x", "starts_on": "2026-04-01", "currency": "CNY", "run_by_id": 999999})
+    assert caught.value.field_errors == {"run_by_id": ["No such user: 999999."]}
