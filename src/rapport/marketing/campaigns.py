@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -253,25 +255,30 @@ def the_day_of(campaign: Campaign) -> Activity | None:
     return Activity.objects.filter(concerns=f"marketing.campaign:{campaign.pk}", status=ActivityStatus.OPEN).first()
 
 
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or settings.TIME_ZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(settings.TIME_ZONE)
+
+
 def book_the_day(*, actor: User, campaign: Campaign, via: str = "web") -> Activity | None:
     """Put a lecture's (exhibition's, event's) day on the list of whoever runs it, as a meeting with the campaign's
     owner attending and a reminder the day before; move it when the dates or the person change; cancel it when the
     campaign is cancelled. One open meeting per campaign."""
     booked = the_day_of(campaign)
-    wanted = (
-        campaign.kind in HELD_ON_A_DAY
-        and campaign.run_by_id is not None
-        and campaign.status in (CampaignStatus.PLANNED, CampaignStatus.RUNNING)
-    )
-    if not wanted:
+    runner = User.objects.filter(pk=campaign.run_by_id).first() if campaign.run_by_id is not None else None
+    if runner is None or campaign.kind not in HELD_ON_A_DAY or campaign.status not in (CampaignStatus.PLANNED, CampaignStatus.RUNNING):
         if booked is not None:
             activity_cancel(actor=actor, activity=booked, via=via)
         return None
-    starts = timezone.make_aware(datetime.combine(campaign.starts_on, DAY_STARTS))
+    # 9:00 to 17:00 where the person who runs the day works.
+    zone = _zone(runner.time_zone)
+    starts = timezone.make_aware(datetime.combine(campaign.starts_on, DAY_STARTS), zone)
     data: dict[str, Any] = {
         "subject": f"{CampaignKind(campaign.kind).label}: {campaign.name}"[:255],
         "due_at": starts,
-        "ends_at": timezone.make_aware(datetime.combine(campaign.ends_on or campaign.starts_on, DAY_ENDS)),
+        "ends_at": timezone.make_aware(datetime.combine(campaign.ends_on or campaign.starts_on, DAY_ENDS), zone),
         "reminder_at": starts - timedelta(days=1),
         "owner_id": campaign.run_by_id,
         "attendee_ids": [campaign.owner_id] if campaign.owner_id != campaign.run_by_id else [],

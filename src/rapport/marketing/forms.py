@@ -109,7 +109,7 @@ class CostForm(ServiceErrorsMixin, forms.Form):
     description = forms.CharField(
         label=_("What for"), max_length=200, widget=forms.TextInput(attrs={**TEXT, "placeholder": _("Stand, travel, printing...")})
     )
-    spent_on = forms.DateField(label=_("Paid on"), widget=DATE)
+    spent_on = forms.DateField(label=_("Spent on"), widget=DATE)
     amount = forms.DecimalField(
         label=_("Amount"), max_digits=18, decimal_places=2, min_value=0, widget=forms.NumberInput(attrs={**TEXT, "step": "0.01"})
     )
