@@ -8,7 +8,7 @@ all of them at once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -58,6 +58,14 @@ def clean_text(value: Any, *, field: str, max_length: int, errors: Errors, requi
     if len(text) > max_length:
         errors.add(field, f"At most {max_length} characters (this has {len(text)}).")
     return text
+
+
+def clean_choice(params: Mapping[str, Any], name: str, choices: Sequence[str], *, errors: Errors, default: str = "") -> str:
+    """A list filter's choice (a status, a kind): ``default`` when not given, else one of ``choices`` or an error naming them."""
+    value = str(params.get(name) or default)
+    if value and value not in choices:
+        errors.add(name, f"Choose one of {', '.join(choices)}.")
+    return value
 
 
 def clean_country(value: Any, *, errors: Errors) -> str:

@@ -28,7 +28,7 @@ from rapport.core.audit import audit_record, diff
 from rapport.core.models import AuditAction, User
 from rapport.customers.activities import activity_cancel, activity_create, activity_update
 from rapport.customers.models import Activity, ActivityKind, ActivityStatus
-from rapport.customers.validation import Errors, clean_date, clean_positive_int, clean_text
+from rapport.customers.validation import Errors, clean_choice, clean_date, clean_positive_int, clean_text
 from rapport.marketing.models import Campaign, CampaignCost, CampaignKind, CampaignStatus
 from rapport.sales.services import clean_amount, clean_currency
 
@@ -96,12 +96,8 @@ class CampaignFilter:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> CampaignFilter:
         errors = Errors()
-        status = str(params.get("status") or "all")
-        if status not in FILTER_STATUSES:
-            errors.add("status", f"Choose one of {', '.join(FILTER_STATUSES)}.")
-        kind = str(params.get("kind") or "")
-        if kind and kind not in CampaignKind.values:
-            errors.add("kind", f"Choose one of {', '.join(CampaignKind.values)}.")
+        status = clean_choice(params, "status", FILTER_STATUSES, errors=errors, default="all")
+        kind = clean_choice(params, "kind", CampaignKind.values, errors=errors)
         year = None
         raw_year = params.get("year")
         if raw_year not in (None, ""):

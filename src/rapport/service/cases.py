@@ -26,7 +26,7 @@ from rapport.core.models import AuditAction, User
 from rapport.customers.models import CONTACT_CHANNELS, Account
 from rapport.customers.selectors import visible_account, visible_contact
 from rapport.customers.services import timeline_note
-from rapport.customers.validation import Errors, clean_text
+from rapport.customers.validation import Errors, clean_choice, clean_text
 from rapport.sales.catalog_models import Product
 from rapport.sales.services import require_writer
 from rapport.service.models import OPEN_STATUSES, RESOLVE_WITHIN, Case, CaseKind, CasePriority, CaseStatus
@@ -88,15 +88,9 @@ class CaseFilter:
     @classmethod
     def from_params(cls, params: Mapping[str, Any]) -> CaseFilter:
         errors = Errors()
-        status = str(params.get("status") or "open")
-        if status not in FILTER_STATUSES:
-            errors.add("status", f"Choose one of {', '.join(FILTER_STATUSES)}.")
-        priority = str(params.get("priority") or "")
-        if priority and priority not in CasePriority.values:
-            errors.add("priority", f"Choose one of {', '.join(CasePriority.values)}.")
-        kind = str(params.get("kind") or "")
-        if kind and kind not in CaseKind.values:
-            errors.add("kind", f"Choose one of {', '.join(CaseKind.values)}.")
+        status = clean_choice(params, "status", FILTER_STATUSES, errors=errors, default="open")
+        priority = clean_choice(params, "priority", CasePriority.values, errors=errors)
+        kind = clean_choice(params, "kind", CaseKind.values, errors=errors)
         account = params.get("account_id")
         account_id = None
         if account not in (None, ""):

@@ -54,6 +54,12 @@ def survey_link(survey: SatisfactionSurvey, *, base_url: str = "") -> str:
     return base + reverse("service:survey_answer", args=[survey.token])
 
 
+def _new_survey(case: Case) -> SatisfactionSurvey:
+    return SatisfactionSurvey.objects.create(
+        case=case, account_id=case.account_id, contact_id=case.contact_id, token=secrets.token_urlsafe(32)
+    )
+
+
 def survey_for_resolved_case(*, case: Case, base_url: str = "") -> SatisfactionSurvey:
     """Ask the contact who raised the case how satisfied they are (inside the resolving transaction: the email
     leaves once it commits). A case resolved again after a reopening keeps its first survey."""
@@ -62,9 +68,7 @@ def survey_for_resolved_case(*, case: Case, base_url: str = "") -> SatisfactionS
     existing = SatisfactionSurvey.objects.filter(case=case).first()
     if existing is not None:
         return existing
-    survey = SatisfactionSurvey.objects.create(
-        case=case, account_id=case.account_id, contact_id=case.contact_id, token=secrets.token_urlsafe(32)
-    )
+    survey = _new_survey(case)
     address = _email_of(case)
     if address:
         with translation.override(language_of(case)):
@@ -133,7 +137,5 @@ def survey_record(*, actor: User, case: Case, data: Mapping[str, Any], via: str 
     if case.status not in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
         raise Conflict("Ask for satisfaction once the case is resolved.")
     score, comment = _clean_answer(data)
-    survey = SatisfactionSurvey.objects.filter(case=case).first() or SatisfactionSurvey.objects.create(
-        case=case, account_id=case.account_id, contact_id=case.contact_id, token=secrets.token_urlsafe(32)
-    )
+    survey = SatisfactionSurvey.objects.filter(case=case).first() or _new_survey(case)
     return _answer(survey, score=score, comment=comment, via="phone" if via != "portal" else "portal", actor=actor)
